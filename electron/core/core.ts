@@ -1,0 +1,93 @@
+import os from 'node:os';
+import path from 'node:path';
+import type { ChannelName } from '../../shared/contract/channel-names';
+import { createDispatcher, type Dispatcher, type HandlerMap, type Sender } from './handlers/pipeline';
+import { createWorkspaceService } from './services/workspace-service';
+import { DATABASE_FILE_NAME, openDatabase, schemaVersion, type Db } from './store/database';
+import { createMutationLog } from './store/mutation-log';
+import { createSettingsRepository } from './store/settings-repository';
+import { createWorkspaceRepository } from './store/workspace-repository';
+
+export interface CoreOptions {
+  dataDir: string;
+  appVersion: string;
+  /** Each door states which callers it trusts. */
+  isTrustedSender: (sender: Sender) => boolean;
+  nativeBinding?: string | undefined;
+  localUserName?: string;
+  now?: () => Date;
+  logError?: (channel: string, error: unknown) => void;
+}
+
+export interface Core {
+  db: Db;
+  dataDir: string;
+  dispatcher: Dispatcher;
+  close(): void;
+}
+
+export function defaultLocalUserName(): string {
+  try {
+    return os.userInfo().username || 'Local admin';
+  } catch {
+    return 'Local admin';
+  }
+}
+
+/** Opens the store and wires repositories → services → handlers → the dispatcher. No Electron here. */
+export function createCore(options: CoreOptions): Core {
+  const databasePath = path.join(options.dataDir, DATABASE_FILE_NAME);
+  const db = openDatabase(databasePath, { nativeBinding: options.nativeBinding });
+  const settings = createSettingsRepository(db);
+  const ctx = {
+    db,
+    now: options.now ?? (() => new Date()),
+    actor: () => settings.get().localUserName ?? 'Local admin',
+    settings,
+    mutations: createMutationLog(db),
+  };
+  const workspaceRepo = createWorkspaceRepository(db);
+  const workspaces = createWorkspaceService(ctx, workspaceRepo);
+  workspaces.ensureInitialized(options.localUserName ?? defaultLocalUserName());
+
+  const handlers: HandlerMap = {
+    'app:info': () => {
+      const s = settings.get();
+      return {
+        name: 'Gatehouse',
+        version: options.appVersion,
+        dataDir: options.dataDir,
+        databasePath,
+        schemaVersion: schemaVersion(db),
+        localUser: s.localUserName ?? '',
+        limits: { maxWorkspaces: s.maxWorkspaces, maxActiveKeysPerWorkspace: s.maxActiveKeysPerWorkspace },
+      };
+    },
+    'overview:summary': () => {
+      const active = workspaces.getActive();
+      return {
+        activeWorkspace: { id: active.id, name: active.name, environment: active.environment },
+        totalWorkspaces: workspaceRepo.count(),
+        workspaceLimit: settings.get().maxWorkspaces,
+        monthlyBudgetTotals: workspaceRepo.budgetTotals(),
+        activeKeys: 0,
+        productionWorkspaces: workspaceRepo.countByEnvironment('production'),
+      };
+    },
+    'workspaces:list': (input) => workspaces.list(input),
+    'workspaces:get': (input) => workspaces.get(input.id),
+    'workspaces:create': (input) => workspaces.create(input),
+    'workspaces:update': (input) => workspaces.update(input),
+    'workspaces:delete': (input) => workspaces.delete(input),
+    'workspaces:setActive': (input) => workspaces.setActive(input.id),
+    'workspaces:getActive': () => workspaces.getActive(),
+  };
+
+  const dispatcher = createDispatcher(handlers, {
+    isTrustedSender: options.isTrustedSender,
+    logError: options.logError ?? ((channel, error) => console.error(`[gatehouse] ${channel} failed:`, error instanceof Error ? error.message : error)),
+  });
+  return { db, dataDir: options.dataDir, dispatcher, close: () => db.close() };
+}
+
+export type { ChannelName };

@@ -1,0 +1,238 @@
+import { randomBytes } from 'node:crypto';
+import { AppError } from '../../../shared/contract/errors';
+import type { ParsedInput } from '../../../shared/contract/contract';
+import type { Workspace } from '../../../shared/contract/workspace-schemas';
+import { workspaceNameKey } from '../../../shared/domain/workspace-rules';
+import type { Db } from '../store/database';
+import type { MutationLog } from '../store/mutation-log';
+import type { SettingsRepository } from '../store/settings-repository';
+import type { WorkspaceRepository, WorkspaceRow, WorkspaceWritable } from '../store/workspace-repository';
+
+export interface ServiceContext {
+  db: Db;
+  now: () => Date;
+  /** The member recorded as actor in the audit log. */
+  actor: () => string;
+  settings: SettingsRepository;
+  mutations: MutationLog;
+}
+
+const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
+export const DEFAULT_WORKSPACE_NAME = 'Default Workspace';
+
+/** Stable, random, never derived from the name: `ws-` + 12 base36 characters (~62 bits). */
+export function newWorkspaceId(): string {
+  const bytes = randomBytes(12);
+  let id = 'ws-';
+  for (const byte of bytes) id += ID_ALPHABET[byte % ID_ALPHABET.length];
+  return id;
+}
+
+/** Audit/change-log snapshot: what an admin can see, nothing derived. */
+function snapshot(row: WorkspaceWritable) {
+  const { id, name, description, environment, region, status, owner, monthlyBudgetMinor, currency, isDefault, version } = row;
+  return { id, name, description, environment, region, status, owner, monthlyBudgetMinor, currency, isDefault, version };
+}
+
+function changedFields(before: object, after: object): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(after)) {
+    if ((before as Record<string, unknown>)[key] !== value) out[key] = value;
+  }
+  return out;
+}
+
+export function createWorkspaceService(ctx: ServiceContext, workspaces: WorkspaceRepository) {
+  const { db, settings, mutations } = ctx;
+
+  const toDto = (row: WorkspaceRow): Workspace => ({ ...row, keyLimit: settings.get().maxActiveKeysPerWorkspace });
+
+  const require = (id: string): WorkspaceRow => {
+    const row = workspaces.get(id);
+    if (!row) throw new AppError('E_NOT_FOUND', `Workspace ${id} does not exist`);
+    return row;
+  };
+
+  const assertNameFree = (nameKey: string, exceptId?: string) => {
+    const holder = workspaces.idForNameKey(nameKey);
+    if (holder && holder !== exceptId) {
+      throw AppError.field('E_CONFLICT', 'name', 'A workspace with this name already exists (names are case-insensitive)');
+    }
+  };
+
+  const service = {
+    /** Creates the default workspace and the local user on first run; idempotent. */
+    ensureInitialized(localUserName: string): void {
+      db.transaction(() => {
+        if (!settings.get().localUserName) settings.setLocalUserName(localUserName);
+        if (!workspaces.getDefault()) {
+          const created = insertWorkspace({ name: DEFAULT_WORKSPACE_NAME, isDefault: true });
+          settings.setActiveWorkspaceId(created.id);
+        }
+        const active = settings.get().activeWorkspaceId;
+        if (!active || !workspaces.get(active)) settings.setActiveWorkspaceId(workspaces.getDefault()!.id);
+      })();
+    },
+
+    list(query: ParsedInput<'workspaces:list'>) {
+      const { items, total } = workspaces.list(query);
+      return {
+        items: items.map(toDto),
+        total,
+        pageIndex: query.page.index,
+        pageSize: query.page.size,
+        limit: settings.get().maxWorkspaces,
+      };
+    },
+
+    get(id: string): Workspace {
+      return toDto(require(id));
+    },
+
+    create(input: ParsedInput<'workspaces:create'>): Workspace {
+      return db.transaction(() => {
+        const limit = settings.get().maxWorkspaces;
+        if (workspaces.count() >= limit) {
+          throw new AppError(
+            'E_LIMIT',
+            `You can have at most ${limit} workspaces, including the default workspace. Delete one before creating another.`,
+          );
+        }
+        return toDto(insertWorkspace({ ...input, isDefault: false }));
+      })();
+    },
+
+    update(input: ParsedInput<'workspaces:update'>): Workspace {
+      return db.transaction(() => {
+        const before = require(input.id);
+        if (input.expectedVersion !== undefined && input.expectedVersion !== before.version) {
+          throw new AppError(
+            'E_CONFLICT',
+            `This workspace was changed elsewhere (version ${before.version}, you edited version ${input.expectedVersion}). Reload it and apply your changes again.`,
+          );
+        }
+        const changes = Object.fromEntries(Object.entries(input.changes).filter(([, v]) => v !== undefined));
+        const merged: WorkspaceWritable = { ...before, ...changes };
+        const nameKey = workspaceNameKey(merged.name);
+        assertNameFree(nameKey, before.id);
+        const beforeSnap = snapshot(before);
+        const diff = changedFields(beforeSnap, snapshot(merged));
+        if (Object.keys(diff).length === 0) return toDto(before);
+        const after: WorkspaceWritable = { ...merged, version: before.version + 1, updatedAt: ctx.now().toISOString() };
+        workspaces.update(after, nameKey);
+        const afterSnap = snapshot(after);
+        mutations.record({
+          at: after.updatedAt,
+          actor: ctx.actor(),
+          action: 'workspace.update',
+          entityType: 'workspace',
+          entityId: after.id,
+          workspaceId: after.id,
+          before: beforeSnap,
+          after: afterSnap,
+          change: { op: 'update', payload: { ...diff, version: after.version }, baseVersion: before.version },
+        });
+        return toDto(require(after.id));
+      })();
+    },
+
+    delete(input: ParsedInput<'workspaces:delete'>) {
+      return db.transaction(() => {
+        const row = require(input.id);
+        if (row.isDefault) throw new AppError('E_FORBIDDEN', 'The default workspace cannot be deleted');
+        if (input.confirmName !== row.name) {
+          throw AppError.field('E_VALIDATION', 'confirmName', `Type the exact name "${row.name}" to confirm deletion`);
+        }
+        workspaces.delete(row.id);
+        let activeId = settings.get().activeWorkspaceId ?? '';
+        const defaultId = workspaces.getDefault()!.id;
+        if (activeId === row.id) {
+          activeId = defaultId;
+          settings.setActiveWorkspaceId(defaultId);
+        }
+        mutations.record({
+          at: ctx.now().toISOString(),
+          actor: ctx.actor(),
+          action: 'workspace.delete',
+          entityType: 'workspace',
+          entityId: row.id,
+          workspaceId: row.id,
+          before: snapshot(row),
+          after: null,
+          change: { op: 'delete', payload: { id: row.id }, baseVersion: row.version },
+        });
+        return { deletedId: row.id, activeWorkspaceId: activeId };
+      })();
+    },
+
+    getActive(): Workspace {
+      const id = settings.get().activeWorkspaceId;
+      const row = (id && workspaces.get(id)) || workspaces.getDefault();
+      if (!row) throw new AppError('E_INTERNAL', 'The store has no default workspace');
+      return toDto(row);
+    },
+
+    /**
+     * Which workspace this laptop is looking at is a local preference: audited, but not written
+     * to the change log, because the gateway has no such entity to sync.
+     */
+    setActive(id: string): Workspace {
+      return db.transaction(() => {
+        const row = require(id);
+        const previous = settings.get().activeWorkspaceId;
+        if (previous !== id) {
+          settings.setActiveWorkspaceId(id);
+          mutations.record({
+            at: ctx.now().toISOString(),
+            actor: ctx.actor(),
+            action: 'workspace.setActive',
+            entityType: 'preference',
+            entityId: 'activeWorkspace',
+            workspaceId: id,
+            before: { activeWorkspaceId: previous },
+            after: { activeWorkspaceId: id },
+          });
+        }
+        return toDto(row);
+      })();
+    },
+  };
+
+  function insertWorkspace(input: Partial<ParsedInput<'workspaces:create'>> & { name: string; isDefault: boolean }): WorkspaceRow {
+    const nameKey = workspaceNameKey(input.name);
+    assertNameFree(nameKey);
+    const at = ctx.now().toISOString();
+    const row: WorkspaceWritable = {
+      id: newWorkspaceId(),
+      name: input.name.trim(),
+      description: input.description ?? '',
+      environment: input.environment ?? 'production',
+      region: input.region ?? 'global',
+      status: input.status ?? 'active',
+      owner: input.owner ?? ctx.actor(),
+      monthlyBudgetMinor: input.monthlyBudgetMinor ?? 0,
+      currency: input.currency ?? 'USD',
+      isDefault: input.isDefault,
+      version: 1,
+      createdAt: at,
+      updatedAt: at,
+    };
+    workspaces.insert(row, nameKey);
+    const snap = snapshot(row);
+    mutations.record({
+      at,
+      actor: ctx.actor(),
+      action: 'workspace.create',
+      entityType: 'workspace',
+      entityId: row.id,
+      workspaceId: row.id,
+      before: null,
+      after: snap,
+      change: { op: 'create', payload: snap, baseVersion: null },
+    });
+    return require(row.id);
+  }
+
+  return service;
+}
+export type WorkspaceService = ReturnType<typeof createWorkspaceService>;

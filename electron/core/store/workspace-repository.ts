@@ -1,0 +1,136 @@
+import type { Environment, Region, WorkspaceSortField, WorkspaceStatus } from '../../../shared/domain/workspace-rules';
+import type { Db } from './database';
+
+export interface WorkspaceRow {
+  id: string;
+  name: string;
+  description: string;
+  environment: Environment;
+  region: Region;
+  status: WorkspaceStatus;
+  owner: string;
+  monthlyBudgetMinor: number;
+  currency: string;
+  isDefault: boolean;
+  keyCount: number;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type WorkspaceWritable = Omit<WorkspaceRow, 'keyCount'>;
+
+// Keys arrive with the key-manager issue; until then every workspace has 0 keys.
+const SELECT_COLUMNS = `
+  id, name, description, environment, region, status, owner,
+  monthly_budget_minor AS monthlyBudgetMinor, currency, is_default AS isDefault,
+  0 AS keyCount, version, created_at AS createdAt, updated_at AS updatedAt`;
+
+/** Whitelist from API sort field to SQL expression; never interpolate caller text. */
+const SORT_SQL: Record<WorkspaceSortField, string> = {
+  name: 'name_key',
+  id: 'id',
+  environment: 'environment',
+  region: 'region',
+  status: 'status',
+  owner: 'owner COLLATE NOCASE',
+  monthlyBudgetMinor: 'monthly_budget_minor',
+  keyCount: 'keyCount',
+  createdAt: 'created_at',
+  updatedAt: 'updated_at',
+};
+
+type RawRow = Omit<WorkspaceRow, 'isDefault'> & { isDefault: 0 | 1 };
+const toRow = (raw: RawRow): WorkspaceRow => ({ ...raw, isDefault: raw.isDefault === 1 });
+
+export interface WorkspaceListQuery {
+  search: string;
+  sort: { field: WorkspaceSortField; direction: 'asc' | 'desc' };
+  page: { index: number; size: number };
+}
+
+export function createWorkspaceRepository(db: Db) {
+  const byId = db.prepare(`SELECT ${SELECT_COLUMNS} FROM workspaces WHERE id = ?`);
+  const byNameKey = db.prepare('SELECT id FROM workspaces WHERE name_key = ?');
+  const count = db.prepare('SELECT COUNT(*) FROM workspaces').pluck();
+  const defaultRow = db.prepare(`SELECT ${SELECT_COLUMNS} FROM workspaces WHERE is_default = 1`);
+  const insert = db.prepare(
+    `INSERT INTO workspaces (id, name, name_key, description, environment, region, status, owner,
+                             monthly_budget_minor, currency, is_default, version, created_at, updated_at)
+     VALUES (@id, @name, @nameKey, @description, @environment, @region, @status, @owner,
+             @monthlyBudgetMinor, @currency, @isDefault, @version, @createdAt, @updatedAt)`,
+  );
+  const update = db.prepare(
+    `UPDATE workspaces SET name = @name, name_key = @nameKey, description = @description, environment = @environment,
+            region = @region, status = @status, owner = @owner, monthly_budget_minor = @monthlyBudgetMinor,
+            currency = @currency, version = @version, updated_at = @updatedAt
+      WHERE id = @id`,
+  );
+  const remove = db.prepare('DELETE FROM workspaces WHERE id = ?');
+  const budgetTotals = db.prepare(
+    'SELECT currency, SUM(monthly_budget_minor) AS amountMinor FROM workspaces GROUP BY currency ORDER BY currency',
+  );
+  const countByEnvironment = db.prepare('SELECT COUNT(*) FROM workspaces WHERE environment = ?').pluck();
+  const listStatements = new Map<string, { rows: ReturnType<Db['prepare']>; total: ReturnType<Db['prepare']> }>();
+
+  const params = (row: WorkspaceWritable, nameKey: string) => ({ ...row, nameKey, isDefault: row.isDefault ? 1 : 0 });
+
+  return {
+    get(id: string): WorkspaceRow | undefined {
+      const raw = byId.get(id) as RawRow | undefined;
+      return raw && toRow(raw);
+    },
+    getDefault(): WorkspaceRow | undefined {
+      const raw = defaultRow.get() as RawRow | undefined;
+      return raw && toRow(raw);
+    },
+    idForNameKey(nameKey: string): string | undefined {
+      return (byNameKey.get(nameKey) as { id: string } | undefined)?.id;
+    },
+    count(): number {
+      return count.get() as number;
+    },
+    countByEnvironment(environment: Environment): number {
+      return countByEnvironment.get(environment) as number;
+    },
+    budgetTotals(): Array<{ currency: string; amountMinor: number }> {
+      return budgetTotals.all() as Array<{ currency: string; amountMinor: number }>;
+    },
+    insert(row: WorkspaceWritable, nameKey: string): void {
+      insert.run(params(row, nameKey));
+    },
+    update(row: WorkspaceWritable, nameKey: string): void {
+      update.run(params(row, nameKey));
+    },
+    delete(id: string): void {
+      remove.run(id);
+    },
+    /** Search (name or ID, substring, case-insensitive), sort and page, all in SQL. */
+    list(query: WorkspaceListQuery): { items: WorkspaceRow[]; total: number } {
+      const direction = query.sort.direction === 'desc' ? 'DESC' : 'ASC';
+      const cacheKey = `${query.sort.field}:${direction}`;
+      let statements = listStatements.get(cacheKey);
+      if (!statements) {
+        const where = `WHERE (@pattern = '%%' OR name_key LIKE @pattern ESCAPE '\\' OR id LIKE @pattern ESCAPE '\\')`;
+        statements = {
+          rows: db.prepare(
+            `SELECT ${SELECT_COLUMNS} FROM workspaces ${where}
+              ORDER BY ${SORT_SQL[query.sort.field]} ${direction}, name_key ASC, id ASC
+              LIMIT @limit OFFSET @offset`,
+          ),
+          total: db.prepare(`SELECT COUNT(*) FROM workspaces ${where}`).pluck(),
+        };
+        listStatements.set(cacheKey, statements);
+      }
+      const needle = query.search.trim().normalize('NFKC').toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
+      const pattern = `%${needle}%`;
+      const rows = statements.rows.all({
+        pattern,
+        limit: query.page.size,
+        offset: query.page.index * query.page.size,
+      }) as RawRow[];
+      return { items: rows.map(toRow), total: statements.total.get({ pattern }) as number };
+    },
+  };
+}
+export type WorkspaceRepository = ReturnType<typeof createWorkspaceRepository>;

@@ -1,0 +1,20 @@
+/**
+ * Every IPC channel, `domain:verb`. Kept free of zod so the preload allowlist can import it
+ * without bundling the schemas. `contract.ts` must define exactly these keys.
+ */
+export const CHANNEL_NAMES = [
+  'app:info',
+  'overview:summary',
+  'workspaces:list',
+  'workspaces:get',
+  'workspaces:create',
+  'workspaces:update',
+  'workspaces:delete',
+  'workspaces:setActive',
+  'workspaces:getActive',
+] as const;
+export type ChannelName = (typeof CHANNEL_NAMES)[number];
+
+export function isChannelName(value: unknown): value is ChannelName {
+  return typeof value === 'string' && (CHANNEL_NAMES as readonly string[]).includes(value);
+}

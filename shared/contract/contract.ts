@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import type { ChannelName } from './channel-names';
+import {
+  workspaceCreateInput,
+  workspaceDeleteInput,
+  workspaceIdInput,
+  workspaceListInput,
+  workspaceListOutput,
+  workspaceSchema,
+  workspaceUpdateInput,
+} from './workspace-schemas';
+
+export interface ChannelDefinition {
+  input: z.ZodType;
+  output: z.ZodType;
+}
+
+const empty = z.strictObject({});
+
+const appInfoOutput = z.strictObject({
+  name: z.string(),
+  version: z.string(),
+  dataDir: z.string(),
+  databasePath: z.string(),
+  schemaVersion: z.int(),
+  localUser: z.string(),
+  limits: z.strictObject({ maxWorkspaces: z.int(), maxActiveKeysPerWorkspace: z.int() }),
+});
+
+const moneyTotal = z.strictObject({ currency: z.string(), amountMinor: z.int() });
+
+const overviewSummaryOutput = z.strictObject({
+  activeWorkspace: z.strictObject({ id: z.string(), name: z.string(), environment: z.string() }),
+  totalWorkspaces: z.int(),
+  workspaceLimit: z.int(),
+  monthlyBudgetTotals: z.array(moneyTotal),
+  activeKeys: z.int(),
+  productionWorkspaces: z.int(),
+});
+
+/** The single source of truth for every channel: name → strict input and output schemas. */
+export const contract = {
+  'app:info': { input: empty, output: appInfoOutput },
+  'overview:summary': { input: empty, output: overviewSummaryOutput },
+  'workspaces:list': { input: workspaceListInput, output: workspaceListOutput },
+  'workspaces:get': { input: workspaceIdInput, output: workspaceSchema },
+  'workspaces:create': { input: workspaceCreateInput, output: workspaceSchema },
+  'workspaces:update': { input: workspaceUpdateInput, output: workspaceSchema },
+  'workspaces:delete': {
+    input: workspaceDeleteInput,
+    output: z.strictObject({ deletedId: z.string(), activeWorkspaceId: z.string() }),
+  },
+  'workspaces:setActive': { input: workspaceIdInput, output: workspaceSchema },
+  'workspaces:getActive': { input: empty, output: workspaceSchema },
+} satisfies { [C in ChannelName]: ChannelDefinition };
+
+export type Contract = typeof contract;
+/** What a caller may send (defaults still optional). */
+export type ChannelInput<C extends ChannelName> = z.input<Contract[C]['input']>;
+/** What a handler receives after parsing (defaults applied). */
+export type ParsedInput<C extends ChannelName> = z.output<Contract[C]['input']>;
+export type ChannelOutput<C extends ChannelName> = z.output<Contract[C]['output']>;

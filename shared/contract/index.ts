@@ -1,0 +1,4 @@
+export * from './channel-names';
+export * from './contract';
+export * from './errors';
+export * from './workspace-schemas';
