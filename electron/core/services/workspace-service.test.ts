@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { dumpTables, openTestCore, type TestCore } from '../../../test/support/temp-core';
+import { dumpTables, openTestCore, type TestCore } from '../testing/temp-core';
 
 let core: TestCore;
 beforeEach(() => {

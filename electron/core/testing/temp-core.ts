@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createCore, type Core, type CoreOptions } from '../../electron/core/core';
-import type { ChannelInput, ChannelName, ChannelOutput } from '../../shared/contract';
-import type { Result } from '../../shared/contract/errors';
+import { createCore, type Core, type CoreOptions } from '../core';
+import type { ChannelInput, ChannelName, ChannelOutput } from '../../../shared/contract';
+import type { Result } from '../../../shared/contract/errors';
 
 export function makeTempDir(prefix = 'gatehouse-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));

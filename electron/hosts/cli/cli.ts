@@ -1,0 +1,195 @@
+import { parseArgs } from 'node:util';
+import { isChannelName } from '../../../shared/contract/channel-names';
+import type { ErrorPayload, Result } from '../../../shared/contract/errors';
+import type { Workspace } from '../../../shared/contract/workspace-schemas';
+import { DEFAULT_CURRENCY, formatMoney, parseMoneyToMinor } from '../../../shared/domain/money';
+import { ENVIRONMENTS, REGIONS, labelOf } from '../../../shared/domain/workspace-rules';
+import { createCore } from '../../core/core';
+import { defaultDataDir } from '../../core/data-dir';
+import { APP_VERSION } from '../app-version';
+
+export interface CliIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+}
+
+export const CLI_USAGE = `Usage: gatehouse [--data-dir DIR] <command>
+
+Commands:
+  call <channel> '<json>'                 call any IPC channel; prints the result as JSON
+  workspaces list [--search Q] [--json]
+  workspaces create --name NAME [--environment E] [--region R] [--budget AMOUNT] [--json]
+  workspaces rename ID --name NAME [--json]
+  workspaces delete ID --confirm NAME
+
+Data dir: --data-dir, else $GATEHOUSE_DATA_DIR, else the desktop app's data folder.
+Environments: ${ENVIRONMENTS.map((e) => e.label).join(', ')}. Regions: ${REGIONS.map((r) => r.label).join(', ')}.`;
+
+class UsageError extends Error {}
+
+/** Accepts an id ("eu") or a label ("EU", "Rwanda") case-insensitively. */
+function pickOption(list: readonly { id: string; label: string }[], value: string | undefined, what: string): string | undefined {
+  if (value === undefined) return undefined;
+  const found = list.find((o) => o.id === value.toLowerCase() || o.label.toLowerCase() === value.toLowerCase());
+  if (!found) throw new UsageError(`Unknown ${what} "${value}". Choose one of: ${list.map((o) => o.label).join(', ')}`);
+  return found.id;
+}
+
+function formatError(error: ErrorPayload): string {
+  const issues = (error.issues ?? []).filter((i) => i.message !== error.message).map((i) => `\n  ${i.path}: ${i.message}`);
+  return `${error.code}: ${error.message}${issues.join('')}`;
+}
+
+function workspaceTable(items: Workspace[]): string {
+  const header = ['NAME', 'ID', 'ENVIRONMENT', 'REGION', 'STATUS', 'OWNER', 'BUDGET', 'KEYS'];
+  const rows = items.map((w) => [
+    w.isDefault ? `${w.name} (default)` : w.name,
+    w.id,
+    labelOf(ENVIRONMENTS, w.environment),
+    labelOf(REGIONS, w.region),
+    w.status,
+    w.owner,
+    formatMoney(w.monthlyBudgetMinor, w.currency),
+    `${w.keyCount}/${w.keyLimit}`,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  return [header, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+}
+
+/** Runs one CLI invocation in-process and returns the exit code (0 ok, 1 failed call, 2 bad usage). */
+export function runCli(argv: string[], io: CliIo): number {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        'data-dir': { type: 'string' },
+        search: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        name: { type: 'string' },
+        environment: { type: 'string' },
+        region: { type: 'string' },
+        budget: { type: 'string' },
+        currency: { type: 'string' },
+        confirm: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    io.err(`E_VALIDATION: ${(error as Error).message}\n\n${CLI_USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help || positionals.length === 0) {
+    (values.help ? io.out : io.err)(CLI_USAGE);
+    return values.help ? 0 : 2;
+  }
+
+  let request: { channel: string; input: unknown; print: (data: unknown) => string };
+  try {
+    request = planRequest(positionals, values);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`E_VALIDATION: ${error.message}`);
+      return 2;
+    }
+    throw error;
+  }
+
+  const dataDir = values['data-dir'] ?? defaultDataDir(io.env);
+  let core;
+  try {
+    core = createCore({ dataDir, appVersion: APP_VERSION, isTrustedSender: (s) => s.kind === 'cli', logError: (c, e) => io.err(`[gatehouse] ${c}: ${(e as Error).message ?? e}`) });
+  } catch (error) {
+    io.err(`E_INTERNAL: Cannot open the Gatehouse store in ${dataDir}: ${(error as Error).message}`);
+    return 1;
+  }
+  try {
+    const result: Result<unknown> = core.dispatcher.dispatch(request.channel, request.input, { kind: 'cli' });
+    if (!result.ok) {
+      io.err(formatError(result.error));
+      return 1;
+    }
+    io.out(request.print(result.data));
+    return 0;
+  } finally {
+    core.close();
+  }
+}
+
+type Values = Record<string, string | boolean | undefined>;
+
+function planRequest(positionals: string[], values: Values) {
+  const [command, sub, arg, ...rest] = positionals;
+  const json = values.json === true;
+  const asJson = (data: unknown) => JSON.stringify(data, null, 2);
+  const requireName = () => {
+    if (typeof values.name !== 'string') throw new UsageError('--name NAME is required');
+    return values.name;
+  };
+
+  if (command === 'call') {
+    if (!sub || !isChannelName(sub)) throw new UsageError(`Unknown channel "${sub ?? ''}". Usage: gatehouse call <channel> '<json>'`);
+    let input: unknown = {};
+    if (arg !== undefined) {
+      try {
+        input = JSON.parse(arg);
+      } catch (error) {
+        throw new UsageError(`The input is not valid JSON: ${(error as Error).message}`);
+      }
+    }
+    return { channel: sub, input, print: asJson };
+  }
+  if (command !== 'workspaces' || rest.length > 0) throw new UsageError(`Unknown command "${positionals.join(' ')}"\n\n${CLI_USAGE}`);
+
+  switch (sub) {
+    case 'list':
+      return {
+        channel: 'workspaces:list',
+        input: { search: (values.search as string | undefined) ?? '', page: { index: 0, size: 500 } },
+        print: (data: unknown) => {
+          const items = (data as { items: Workspace[] }).items;
+          return json ? asJson(items) : items.length ? workspaceTable(items) : 'No workspaces match.';
+        },
+      };
+    case 'create': {
+      const currency = (values.currency as string | undefined)?.toUpperCase() ?? DEFAULT_CURRENCY;
+      let monthlyBudgetMinor: number | undefined;
+      if (typeof values.budget === 'string') {
+        const minor = parseMoneyToMinor(values.budget, currency);
+        if (minor === null) throw new UsageError(`--budget "${values.budget}" is not an amount like 1500 or 1500.50`);
+        monthlyBudgetMinor = minor;
+      }
+      return {
+        channel: 'workspaces:create',
+        input: {
+          name: requireName(),
+          environment: pickOption(ENVIRONMENTS, values.environment as string | undefined, 'environment'),
+          region: pickOption(REGIONS, values.region as string | undefined, 'region'),
+          monthlyBudgetMinor,
+          currency,
+        },
+        print: (data: unknown) => (json ? asJson(data) : `Created workspace ${(data as Workspace).name} (${(data as Workspace).id})`),
+      };
+    }
+    case 'rename':
+      if (!arg) throw new UsageError('Usage: gatehouse workspaces rename ID --name NAME');
+      return {
+        channel: 'workspaces:update',
+        input: { id: arg, changes: { name: requireName() } },
+        print: (data: unknown) => (json ? asJson(data) : `Renamed ${(data as Workspace).id} to ${(data as Workspace).name}`),
+      };
+    case 'delete':
+      if (!arg || typeof values.confirm !== 'string') throw new UsageError('Usage: gatehouse workspaces delete ID --confirm NAME');
+      return {
+        channel: 'workspaces:delete',
+        input: { id: arg, confirmName: values.confirm },
+        print: (data: unknown) => (json ? asJson(data) : `Deleted workspace ${(data as { deletedId: string }).deletedId}`),
+      };
+    default:
+      throw new UsageError(`Unknown workspaces command "${sub ?? ''}"\n\n${CLI_USAGE}`);
+  }
+}

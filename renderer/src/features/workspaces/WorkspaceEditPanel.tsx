@@ -1,0 +1,152 @@
+import { useEffect, useState } from 'react';
+import type { Workspace } from '../../../../shared/contract/workspace-schemas';
+import { errorMessage, fieldErrors, invoke } from '../../ipc/client';
+import { refreshAfterWorkspaceChange } from '../../stores/app-store';
+import { formFromWorkspace, formToInput, WorkspaceFields, type WorkspaceFormValues } from './workspace-form';
+
+interface Props {
+  workspace: Workspace;
+  onDirtyChange: (dirty: boolean) => void;
+  onRequestClose: () => void;
+  onRequestDelete: (ws: Workspace) => void;
+}
+
+function sameForm(a: WorkspaceFormValues, b: WorkspaceFormValues): boolean {
+  return (Object.keys(a) as (keyof WorkspaceFormValues)[]).every((k) => a[k] === b[k]);
+}
+
+export function WorkspaceEditPanel({ workspace, onDirtyChange, onRequestClose, onRequestDelete }: Props) {
+  const [values, setValues] = useState(() => formFromWorkspace(workspace));
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [status, setStatus] = useState<{ kind: 'error' | 'saved'; text: string } | null>(null);
+  const [saving, setSaving] = useState(false);
+  const [copied, setCopied] = useState(false);
+  const original = formFromWorkspace(workspace);
+  const dirty = !sameForm(values, original);
+
+  // A different workspace (or a newer version of this one) resets the form.
+  useEffect(() => {
+    setValues(formFromWorkspace(workspace));
+    setErrors({});
+  }, [workspace.id, workspace.version]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  useEffect(() => onDirtyChange(dirty), [dirty, onDirtyChange]);
+
+  useEffect(() => {
+    if (!dirty) return;
+    const guard = (event: BeforeUnloadEvent) => event.preventDefault();
+    window.addEventListener('beforeunload', guard);
+    return () => window.removeEventListener('beforeunload', guard);
+  }, [dirty]);
+
+  const save = async () => {
+    const converted = formToInput(values);
+    if (!converted.ok) {
+      setErrors(converted.errors);
+      return;
+    }
+    const before = formToInput(original);
+    const changes: Record<string, unknown> = {};
+    if (before.ok) {
+      for (const [key, value] of Object.entries(converted.input)) {
+        if ((before.input as Record<string, unknown>)[key] !== value) changes[key] = value;
+      }
+    }
+    setSaving(true);
+    setStatus(null);
+    try {
+      await invoke('workspaces:update', { id: workspace.id, expectedVersion: workspace.version, changes });
+      setErrors({});
+      setStatus({ kind: 'saved', text: 'Changes saved' });
+      await refreshAfterWorkspaceChange();
+    } catch (error) {
+      const byField = fieldErrors(error);
+      setErrors(byField);
+      setStatus(Object.keys(byField).length ? null : { kind: 'error', text: errorMessage(error) });
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  const copyId = async () => {
+    try {
+      await navigator.clipboard.writeText(workspace.id);
+      setCopied(true);
+      setTimeout(() => setCopied(false), 1500);
+    } catch {
+      setStatus({ kind: 'error', text: 'Copying is not allowed here; select the ID and copy it by hand.' });
+    }
+  };
+
+  return (
+    <section className="edit-panel" aria-labelledby="edit-panel-title">
+      <header className="edit-panel__header">
+        <h2 id="edit-panel-title">{workspace.name}</h2>
+        <button type="button" className="icon-button" aria-label="Close editor" onClick={onRequestClose}>
+          ×
+        </button>
+      </header>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void save();
+        }}
+      >
+        <h3>Basic info</h3>
+        <dl className="facts">
+          <div>
+            <dt>Workspace ID</dt>
+            <dd>
+              <code>{workspace.id}</code>{' '}
+              <button type="button" className="link-button" onClick={() => void copyId()} aria-label="Copy workspace ID">
+                {copied ? 'Copied' : 'Copy'}
+              </button>
+            </dd>
+          </div>
+          <div>
+            <dt>API keys</dt>
+            <dd>
+              {workspace.keyCount}/{workspace.keyLimit}
+            </dd>
+          </div>
+          <div>
+            <dt>Default</dt>
+            <dd>{workspace.isDefault ? 'Yes — cannot be deleted; its keys may call all models' : 'No'}</dd>
+          </div>
+          <div>
+            <dt>Updated</dt>
+            <dd>
+              <time dateTime={workspace.updatedAt}>{new Date(workspace.updatedAt).toLocaleString()}</time> (version {workspace.version})
+            </dd>
+          </div>
+        </dl>
+        <WorkspaceFields values={values} errors={errors} onChange={(patch) => setValues((v) => ({ ...v, ...patch }))} disabled={saving} />
+        <p className={`form-status form-status--${status?.kind ?? 'none'}`} role="status">
+          {status?.text ?? (dirty ? 'You have unsaved changes' : '')}
+        </p>
+        <div className="edit-panel__actions">
+          {!workspace.isDefault ? (
+            <button type="button" className="danger-outline" onClick={() => onRequestDelete(workspace)}>
+              Delete workspace…
+            </button>
+          ) : null}
+          <span className="spacer" />
+          <button
+            type="button"
+            disabled={!dirty || saving}
+            onClick={() => {
+              setValues(original);
+              setErrors({});
+              setStatus(null);
+            }}
+          >
+            Cancel
+          </button>
+          <button type="submit" className="primary" disabled={!dirty || saving}>
+            {saving ? 'Saving…' : 'Save Changes'}
+          </button>
+        </div>
+      </form>
+    </section>
+  );
+}

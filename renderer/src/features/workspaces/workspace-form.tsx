@@ -1,0 +1,124 @@
+import type { Workspace } from '../../../../shared/contract/workspace-schemas';
+import { CURRENCIES, formatMinorPlain, parseMoneyToMinor } from '../../../../shared/domain/money';
+import {
+  ENVIRONMENTS,
+  REGIONS,
+  WORKSPACE_DESCRIPTION_MAX,
+  WORKSPACE_NAME_MAX,
+  WORKSPACE_STATUSES,
+  type Environment,
+  type Region,
+  type WorkspaceStatus,
+} from '../../../../shared/domain/workspace-rules';
+import { Field } from '../../components/Field';
+
+export interface WorkspaceFormValues {
+  name: string;
+  description: string;
+  environment: Environment;
+  region: Region;
+  status: WorkspaceStatus;
+  owner: string;
+  budget: string;
+  currency: string;
+}
+
+export const emptyWorkspaceForm = (owner: string): WorkspaceFormValues => ({
+  name: '',
+  description: '',
+  environment: 'production',
+  region: 'global',
+  status: 'active',
+  owner,
+  budget: '0',
+  currency: 'USD',
+});
+
+export function formFromWorkspace(ws: Workspace): WorkspaceFormValues {
+  return {
+    name: ws.name,
+    description: ws.description,
+    environment: ws.environment,
+    region: ws.region,
+    status: ws.status,
+    owner: ws.owner,
+    budget: formatMinorPlain(ws.monthlyBudgetMinor, ws.currency),
+    currency: ws.currency,
+  };
+}
+
+/** Converts the form to channel input; a budget the user mistyped is reported as a field error. */
+export function formToInput(values: WorkspaceFormValues):
+  | { ok: true; input: Omit<WorkspaceFormValues, 'budget'> & { monthlyBudgetMinor: number; currency: 'USD' } }
+  | { ok: false; errors: Record<string, string> } {
+  const minor = parseMoneyToMinor(values.budget, values.currency);
+  if (minor === null) return { ok: false, errors: { monthlyBudgetMinor: 'Enter an amount like 1500 or 1500.50' } };
+  const { budget: _budget, ...rest } = values;
+  return { ok: true, input: { ...rest, monthlyBudgetMinor: minor, currency: values.currency as 'USD' } };
+}
+
+interface WorkspaceFieldsProps {
+  values: WorkspaceFormValues;
+  errors: Record<string, string>;
+  onChange: (patch: Partial<WorkspaceFormValues>) => void;
+  disabled?: boolean;
+}
+
+export function WorkspaceFields({ values, errors, onChange, disabled = false }: WorkspaceFieldsProps) {
+  return (
+    <div className="form-grid">
+      <Field label="Name" error={errors.name} hint={`1–${WORKSPACE_NAME_MAX} characters, unique`}>
+        <input value={values.name} disabled={disabled} onChange={(e) => onChange({ name: e.target.value })} autoComplete="off" />
+      </Field>
+      <Field label="Owner" error={errors.owner}>
+        <input value={values.owner} disabled={disabled} onChange={(e) => onChange({ owner: e.target.value })} />
+      </Field>
+      <Field label="Environment" error={errors.environment}>
+        <select value={values.environment} disabled={disabled} onChange={(e) => onChange({ environment: e.target.value as Environment })}>
+          {ENVIRONMENTS.map((o) => (
+            <option key={o.id} value={o.id}>
+              {o.label}
+            </option>
+          ))}
+        </select>
+      </Field>
+      <Field label="Region" error={errors.region}>
+        <select value={values.region} disabled={disabled} onChange={(e) => onChange({ region: e.target.value as Region })}>
+          {REGIONS.map((o) => (
+            <option key={o.id} value={o.id}>
+              {o.label}
+            </option>
+          ))}
+        </select>
+      </Field>
+      <Field label="Status" error={errors.status}>
+        <select value={values.status} disabled={disabled} onChange={(e) => onChange({ status: e.target.value as WorkspaceStatus })}>
+          {WORKSPACE_STATUSES.map((o) => (
+            <option key={o.id} value={o.id}>
+              {o.label}
+            </option>
+          ))}
+        </select>
+      </Field>
+      <div className="form-row">
+        <Field label="Monthly budget" error={errors.monthlyBudgetMinor}>
+          <input inputMode="decimal" value={values.budget} disabled={disabled} onChange={(e) => onChange({ budget: e.target.value })} />
+        </Field>
+        <Field label="Currency" error={errors.currency}>
+          <select value={values.currency} disabled={disabled} onChange={(e) => onChange({ currency: e.target.value })}>
+            {CURRENCIES.map((c) => (
+              <option key={c.code} value={c.code}>
+                {c.code}
+              </option>
+            ))}
+          </select>
+        </Field>
+      </div>
+      <div className="form-grid__wide">
+        <Field label="Description" error={errors.description} hint={`Optional, up to ${WORKSPACE_DESCRIPTION_MAX} characters`}>
+          <textarea rows={3} value={values.description} disabled={disabled} onChange={(e) => onChange({ description: e.target.value })} />
+        </Field>
+      </div>
+    </div>
+  );
+}
