@@ -40,7 +40,7 @@ export function resolveStaticAsset(rootDir: string, urlPath: string): string | n
   } catch {
     return null;
   }
-  if (decoded.includes('\0')) return null;
+  if (decoded.includes('\0') || decoded.split(/[\\/]/).includes('..')) return null;
   const relative = decoded === '/' || decoded === '' || !path.posix.extname(decoded) ? 'index.html' : decoded.replace(/^\/+/, '');
   const root = path.resolve(rootDir);
   const resolved = path.resolve(root, relative);

@@ -45,7 +45,7 @@ function changedFields(before: object, after: object): Record<string, unknown> {
 export function createWorkspaceService(ctx: ServiceContext, workspaces: WorkspaceRepository) {
   const { db, settings, mutations } = ctx;
 
-  const toDto = (row: WorkspaceRow): Workspace => ({ ...row, keyLimit: settings.get().maxActiveKeysPerWorkspace });
+  const toDto = (row: WorkspaceRow, keyLimit = settings.get().maxActiveKeysPerWorkspace): Workspace => ({ ...row, keyLimit });
 
   const require = (id: string): WorkspaceRow => {
     const row = workspaces.get(id);
@@ -76,12 +76,13 @@ export function createWorkspaceService(ctx: ServiceContext, workspaces: Workspac
 
     list(query: ParsedInput<'workspaces:list'>) {
       const { items, total } = workspaces.list(query);
+      const { maxActiveKeysPerWorkspace, maxWorkspaces } = settings.get();
       return {
-        items: items.map(toDto),
+        items: items.map((row) => toDto(row, maxActiveKeysPerWorkspace)),
         total,
         pageIndex: query.page.index,
         pageSize: query.page.size,
-        limit: settings.get().maxWorkspaces,
+        limit: maxWorkspaces,
       };
     },
 

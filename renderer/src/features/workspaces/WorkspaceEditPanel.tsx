@@ -28,7 +28,7 @@ export function WorkspaceEditPanel({ workspace, onDirtyChange, onRequestClose, o
   useEffect(() => {
     setValues(formFromWorkspace(workspace));
     setErrors({});
-  }, [workspace.id, workspace.version]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [workspace.id, workspace.version]);
 
   useEffect(() => onDirtyChange(dirty), [dirty, onDirtyChange]);
 
