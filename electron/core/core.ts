@@ -2,8 +2,10 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ChannelName } from '../../shared/contract/channel-names';
 import { createDispatcher, type Dispatcher, type HandlerMap, type Sender } from './handlers/pipeline';
+import { createKeyService } from './services/key-service';
 import { createWorkspaceService } from './services/workspace-service';
 import { DATABASE_FILE_NAME, openDatabase, schemaVersion, type Db } from './store/database';
+import { createKeyRepository } from './store/key-repository';
 import { createMutationLog } from './store/mutation-log';
 import { createSettingsRepository } from './store/settings-repository';
 import { createWorkspaceRepository } from './store/workspace-repository';
@@ -48,6 +50,8 @@ export function createCore(options: CoreOptions): Core {
   };
   const workspaceRepo = createWorkspaceRepository(db);
   const workspaces = createWorkspaceService(ctx, workspaceRepo);
+  const keyRepo = createKeyRepository(db);
+  const keys = createKeyService(ctx, keyRepo, workspaceRepo);
   workspaces.ensureInitialized(options.localUserName ?? defaultLocalUserName());
 
   const handlers: HandlerMap = {
@@ -70,7 +74,7 @@ export function createCore(options: CoreOptions): Core {
         totalWorkspaces: workspaceRepo.count(),
         workspaceLimit: settings.get().maxWorkspaces,
         monthlyBudgetTotals: workspaceRepo.budgetTotals(),
-        activeKeys: 0,
+        activeKeys: keyRepo.countAllActive(ctx.now().toISOString()),
         productionWorkspaces: workspaceRepo.countByEnvironment('production'),
       };
     },
@@ -81,6 +85,12 @@ export function createCore(options: CoreOptions): Core {
     'workspaces:delete': (input) => workspaces.delete(input),
     'workspaces:setActive': (input) => workspaces.setActive(input.id),
     'workspaces:getActive': () => workspaces.getActive(),
+    'keys:create': (input) => keys.create(input),
+    'keys:list': (input) => keys.list(input),
+    'keys:rotate': (input) => keys.rotate(input),
+    'keys:revoke': (input) => keys.revoke(input.id),
+    'keys:delete': (input) => keys.delete(input.id),
+    'keys:verify': (input) => keys.verify(input.secret),
   };
 
   const dispatcher = createDispatcher(handlers, {

@@ -12,6 +12,12 @@ export const CHANNEL_NAMES = [
   'workspaces:delete',
   'workspaces:setActive',
   'workspaces:getActive',
+  'keys:create',
+  'keys:list',
+  'keys:rotate',
+  'keys:revoke',
+  'keys:delete',
+  'keys:verify',
 ] as const;
 export type ChannelName = (typeof CHANNEL_NAMES)[number];
 

@@ -1,6 +1,17 @@
 import { z } from 'zod';
 import type { ChannelName } from './channel-names';
 import {
+  apiKeySchema,
+  keyCreateInput,
+  keyIdInput,
+  keyListInput,
+  keyListOutput,
+  keyRotateInput,
+  keyVerifyInput,
+  keyVerifyOutput,
+  keyWithSecretSchema,
+} from './key-schemas';
+import {
   workspaceCreateInput,
   workspaceDeleteInput,
   workspaceIdInput,
@@ -52,6 +63,12 @@ export const contract = {
   },
   'workspaces:setActive': { input: workspaceIdInput, output: workspaceSchema },
   'workspaces:getActive': { input: empty, output: workspaceSchema },
+  'keys:create': { input: keyCreateInput, output: keyWithSecretSchema },
+  'keys:list': { input: keyListInput, output: keyListOutput },
+  'keys:rotate': { input: keyRotateInput, output: keyWithSecretSchema },
+  'keys:revoke': { input: keyIdInput, output: apiKeySchema },
+  'keys:delete': { input: keyIdInput, output: z.strictObject({ deletedId: z.string() }) },
+  'keys:verify': { input: keyVerifyInput, output: keyVerifyOutput },
 } satisfies { [C in ChannelName]: ChannelDefinition };
 
 export type Contract = typeof contract;

@@ -2,3 +2,4 @@ export * from './channel-names';
 export * from './contract';
 export * from './errors';
 export * from './workspace-schemas';
+export * from './key-schemas';

@@ -20,11 +20,12 @@ export interface WorkspaceRow {
 
 export type WorkspaceWritable = Omit<WorkspaceRow, 'keyCount'>;
 
-// Keys arrive with the key-manager issue; until then every workspace has 0 keys.
+// keyCount = active keys (not revoked, not expired), the number the per-workspace limit counts.
 const SELECT_COLUMNS = `
   id, name, description, environment, region, status, owner,
   monthly_budget_minor AS monthlyBudgetMinor, currency, is_default AS isDefault,
-  0 AS keyCount, version, created_at AS createdAt, updated_at AS updatedAt`;
+  (SELECT COUNT(*) FROM api_keys k WHERE k.workspace_id = workspaces.id AND k.revoked_at IS NULL
+     AND (k.expires_at IS NULL OR k.expires_at > strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))) AS keyCount, version, created_at AS createdAt, updated_at AS updatedAt`;
 
 /** Whitelist from API sort field to SQL expression; never interpolate caller text. */
 const SORT_SQL: Record<WorkspaceSortField, string> = {

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { DatabaseTooNewError } from '../database-errors';
 import { migration001Initial } from './001-initial';
+import { migration002ApiKeys } from './002-api-keys';
 
 export interface Migration {
   version: number;
@@ -9,7 +10,7 @@ export interface Migration {
 }
 
 /** Append-only. Never edit a shipped migration; add the next number. */
-export const MIGRATIONS: readonly Migration[] = [migration001Initial];
+export const MIGRATIONS: readonly Migration[] = [migration001Initial, migration002ApiKeys];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;
 
