@@ -12,23 +12,27 @@ interface DataTableProps<Row extends RowData> {
   rows: Row[];
   getRowId: (row: Row) => string;
   /** Sorting is done by the core in SQL; the table only reports what the user asked for. */
-  sorting: SortingState;
-  onSortingChange: (sorting: SortingState) => void;
+  sorting?: SortingState;
+  /** Omit to render a table without sort controls. */
+  onSortingChange?: (sorting: SortingState) => void;
   onRowActivate?: (row: Row) => void;
   selectedRowId?: string | null;
   empty: ReactNode;
 }
 
-export function DataTable<Row extends RowData>({ label, columns, rows, getRowId, sorting, onSortingChange, onRowActivate, selectedRowId, empty }: DataTableProps<Row>) {
+const NO_SORTING: SortingState = [];
+
+export function DataTable<Row extends RowData>({ label, columns, rows, getRowId, sorting = NO_SORTING, onSortingChange, onRowActivate, selectedRowId, empty }: DataTableProps<Row>) {
   const table = useTable({
     features: dataTableFeatures,
     columns,
     data: rows,
     getRowId: (row) => getRowId(row),
     manualSorting: true,
+    enableSorting: onSortingChange !== undefined,
     enableSortingRemoval: false,
     state: { sorting },
-    onSortingChange: (updater) => onSortingChange(typeof updater === 'function' ? updater(sorting) : updater),
+    onSortingChange: (updater) => onSortingChange?.(typeof updater === 'function' ? updater(sorting) : updater),
   });
 
   return (

@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { useAppStore, type PageId } from '../../stores/app-store';
+import { KeysPage } from '../keys/KeysPage';
 import { OverviewPage } from '../overview/OverviewPage';
 import { WorkspaceSelect } from '../workspaces/WorkspaceSelect';
 import { WorkspacesPage } from '../workspaces/WorkspacesPage';
@@ -7,6 +8,7 @@ import { WorkspacesPage } from '../workspaces/WorkspacesPage';
 const NAV: Array<{ id: PageId; label: string }> = [
   { id: 'overview', label: 'Overview' },
   { id: 'workspaces', label: 'Workspaces' },
+  { id: 'keys', label: 'API Keys' },
 ];
 
 export function AppShell() {
@@ -32,7 +34,7 @@ export function AppShell() {
           <WorkspaceSelect label="Switch workspace" compact />
         </div>
       </nav>
-      <main className="content">{page === 'overview' ? <OverviewPage /> : <WorkspacesPage />}</main>
+      <main className="content">{page === 'overview' ? <OverviewPage /> : page === 'keys' ? <KeysPage /> : <WorkspacesPage />}</main>
     </div>
   );
 }
