@@ -2,9 +2,11 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ChannelName } from '../../shared/contract/channel-names';
 import { createDispatcher, type Dispatcher, type HandlerMap, type Sender } from './handlers/pipeline';
+import { createAuditService } from './services/audit-service';
 import { createKeyService } from './services/key-service';
 import { createWorkspaceService } from './services/workspace-service';
 import { DATABASE_FILE_NAME, openDatabase, schemaVersion, type Db } from './store/database';
+import { createAuditRepository } from './store/audit-repository';
 import { createKeyRepository } from './store/key-repository';
 import { createMutationLog } from './store/mutation-log';
 import { createSettingsRepository } from './store/settings-repository';
@@ -52,6 +54,7 @@ export function createCore(options: CoreOptions): Core {
   const workspaces = createWorkspaceService(ctx, workspaceRepo);
   const keyRepo = createKeyRepository(db);
   const keys = createKeyService(ctx, keyRepo, workspaceRepo);
+  const audit = createAuditService(createAuditRepository(db), ctx.now);
   workspaces.ensureInitialized(options.localUserName ?? defaultLocalUserName());
 
   const handlers: HandlerMap = {
@@ -91,6 +94,9 @@ export function createCore(options: CoreOptions): Core {
     'keys:revoke': (input) => keys.revoke(input.id),
     'keys:delete': (input) => keys.delete(input.id),
     'keys:verify': (input) => keys.verify(input.secret),
+    'audit:list': (input) => audit.list(input.filter, input.beforeId, input.limit),
+    'audit:get': (input) => audit.get(input.id),
+    'audit:exportCsv': (input) => audit.exportCsv(input.filter),
   };
 
   const dispatcher = createDispatcher(handlers, {

@@ -18,6 +18,9 @@ export const CHANNEL_NAMES = [
   'keys:revoke',
   'keys:delete',
   'keys:verify',
+  'audit:list',
+  'audit:get',
+  'audit:exportCsv',
 ] as const;
 export type ChannelName = (typeof CHANNEL_NAMES)[number];
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { auditExportInput, auditExportOutput, auditGetOutput, auditListInput, auditListOutput } from './audit-schemas';
 import type { ChannelName } from './channel-names';
 import {
   apiKeySchema,
@@ -69,6 +70,9 @@ export const contract = {
   'keys:revoke': { input: keyIdInput, output: apiKeySchema },
   'keys:delete': { input: keyIdInput, output: z.strictObject({ deletedId: z.string() }) },
   'keys:verify': { input: keyVerifyInput, output: keyVerifyOutput },
+  'audit:list': { input: auditListInput, output: auditListOutput },
+  'audit:get': { input: z.strictObject({ id: z.int().min(1) }), output: auditGetOutput },
+  'audit:exportCsv': { input: auditExportInput, output: auditExportOutput },
 } satisfies { [C in ChannelName]: ChannelDefinition };
 
 export type Contract = typeof contract;

@@ -3,3 +3,4 @@ export * from './contract';
 export * from './errors';
 export * from './workspace-schemas';
 export * from './key-schemas';
+export * from './audit-schemas';

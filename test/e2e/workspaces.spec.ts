@@ -138,7 +138,7 @@ test('names over 30 characters are refused next to the field, and the 21st works
   await openApp(page, host);
 
   const tooLong = 'N'.repeat(31);
-  const dialog = await submitCreateDialog(page, { name: tooLong });
+  const dialog = await submitCreateDialog(page, { name: tooLong, owner: 'limits-owner' });
   const nameInput = dialog.getByLabel('Name', { exact: true });
   await expect(dialog.getByRole('alert')).toHaveText('Name must be at most 30 characters');
   await expect(nameInput).toHaveAttribute('aria-invalid', 'true');
@@ -163,7 +163,7 @@ test('names over 30 characters are refused next to the field, and the 21st works
   const createButton = page.getByRole('button', { name: 'Create workspace', exact: true });
   await expect(createButton).toBeEnabled();
 
-  await createWorkspaceViaDialog(page, { name: 'Twentieth' });
+  await createWorkspaceViaDialog(page, { name: 'Twentieth', owner: 'limits-owner' });
   await expect(page.getByText('20 of 20 workspaces, including the default workspace')).toBeVisible();
   await expect(createButton).toBeDisabled();
   const limitNote = page.getByText('You have reached the limit of 20 workspaces. Delete one to create another.');

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { DatabaseTooNewError } from '../database-errors';
 import { migration001Initial } from './001-initial';
 import { migration002ApiKeys } from './002-api-keys';
+import { migration003AuditIndexes } from './003-audit-indexes';
 
 export interface Migration {
   version: number;
@@ -10,7 +11,7 @@ export interface Migration {
 }
 
 /** Append-only. Never edit a shipped migration; add the next number. */
-export const MIGRATIONS: readonly Migration[] = [migration001Initial, migration002ApiKeys];
+export const MIGRATIONS: readonly Migration[] = [migration001Initial, migration002ApiKeys, migration003AuditIndexes];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;
 
