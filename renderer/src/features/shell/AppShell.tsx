@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { useAppStore, type PageId } from '../../stores/app-store';
+import { AuditPage } from '../audit/AuditPage';
 import { KeysPage } from '../keys/KeysPage';
 import { OverviewPage } from '../overview/OverviewPage';
 import { WorkspaceSelect } from '../workspaces/WorkspaceSelect';
@@ -9,6 +10,7 @@ const NAV: Array<{ id: PageId; label: string }> = [
   { id: 'overview', label: 'Overview' },
   { id: 'workspaces', label: 'Workspaces' },
   { id: 'keys', label: 'API Keys' },
+  { id: 'audit', label: 'Audit log' },
 ];
 
 export function AppShell() {
@@ -34,7 +36,7 @@ export function AppShell() {
           <WorkspaceSelect label="Switch workspace" compact />
         </div>
       </nav>
-      <main className="content">{page === 'overview' ? <OverviewPage /> : page === 'keys' ? <KeysPage /> : <WorkspacesPage />}</main>
+      <main className="content">{page === 'overview' ? <OverviewPage /> : page === 'keys' ? <KeysPage /> : page === 'audit' ? <AuditPage /> : <WorkspacesPage />}</main>
     </div>
   );
 }
