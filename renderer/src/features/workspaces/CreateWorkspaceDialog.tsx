@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Modal } from '../../components/Modal';
 import { errorMessage, fieldErrors, invoke } from '../../ipc/client';
 import { refreshAfterWorkspaceChange } from '../../stores/app-store';
@@ -16,6 +16,11 @@ export function CreateWorkspaceDialog({ open, defaultOwner, onClose, onCreated }
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [formError, setFormError] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
+
+  // Start each opening from a fresh form with the current default owner (it loads after first render).
+  useEffect(() => {
+    if (open) setValues(emptyWorkspaceForm(defaultOwner));
+  }, [open, defaultOwner]);
 
   const close = () => {
     setValues(emptyWorkspaceForm(defaultOwner));
