@@ -4,10 +4,12 @@ import type { ChannelName } from '../../shared/contract/channel-names';
 import { createDispatcher, type Dispatcher, type HandlerMap, type Sender } from './handlers/pipeline';
 import { createAuditService } from './services/audit-service';
 import { createKeyService } from './services/key-service';
+import { createMemberService } from './services/member-service';
 import { createWorkspaceService } from './services/workspace-service';
 import { DATABASE_FILE_NAME, openDatabase, schemaVersion, type Db } from './store/database';
 import { createAuditRepository } from './store/audit-repository';
 import { createKeyRepository } from './store/key-repository';
+import { createMemberRepository } from './store/member-repository';
 import { createMutationLog } from './store/mutation-log';
 import { createSettingsRepository } from './store/settings-repository';
 import { createWorkspaceRepository } from './store/workspace-repository';
@@ -43,19 +45,24 @@ export function createCore(options: CoreOptions): Core {
   const databasePath = path.join(options.dataDir, DATABASE_FILE_NAME);
   const db = openDatabase(databasePath, { nativeBinding: options.nativeBinding });
   const settings = createSettingsRepository(db);
+  const memberRepo = createMemberRepository(db);
   const ctx = {
     db,
     now: options.now ?? (() => new Date()),
-    actor: () => settings.get().localUserName ?? 'Local admin',
+    // Audit entries name the laptop's user as a member (editable in Settings).
+    actor: () => memberRepo.getLocal()?.name ?? settings.get().localUserName ?? 'Local admin',
     settings,
     mutations: createMutationLog(db),
   };
   const workspaceRepo = createWorkspaceRepository(db);
-  const workspaces = createWorkspaceService(ctx, workspaceRepo);
+  const members = createMemberService(ctx, memberRepo, workspaceRepo);
+  const workspaces = createWorkspaceService(ctx, workspaceRepo, { onCreated: members.onWorkspaceCreated });
   const keyRepo = createKeyRepository(db);
   const keys = createKeyService(ctx, keyRepo, workspaceRepo);
   const audit = createAuditService(createAuditRepository(db), ctx.now);
-  workspaces.ensureInitialized(options.localUserName ?? defaultLocalUserName());
+  const localUserName = options.localUserName ?? defaultLocalUserName();
+  workspaces.ensureInitialized(localUserName);
+  members.ensureLocalUserAndAdmins(localUserName);
 
   const handlers: HandlerMap = {
     'app:info': () => {
@@ -66,7 +73,7 @@ export function createCore(options: CoreOptions): Core {
         dataDir: options.dataDir,
         databasePath,
         schemaVersion: schemaVersion(db),
-        localUser: s.localUserName ?? '',
+        localUser: ctx.actor(),
         limits: { maxWorkspaces: s.maxWorkspaces, maxActiveKeysPerWorkspace: s.maxActiveKeysPerWorkspace },
       };
     },
@@ -97,6 +104,15 @@ export function createCore(options: CoreOptions): Core {
     'audit:list': (input) => audit.list(input.filter, input.beforeId, input.limit),
     'audit:get': (input) => audit.get(input.id),
     'audit:exportCsv': (input) => audit.exportCsv(input.filter),
+    'members:list': (input) => members.list(input.search),
+    'members:create': (input) => members.create(input),
+    'members:update': (input) => members.update(input),
+    'members:delete': (input) => members.delete(input.id),
+    'members:getLocalUser': () => members.localUser(),
+    'workspaceMembers:list': (input) => members.workspaceMembers(input.workspaceId),
+    'workspaceMembers:add': (input) => members.add(input),
+    'workspaceMembers:setRole': (input) => members.setRole(input),
+    'workspaceMembers:remove': (input) => members.remove(input),
   };
 
   const dispatcher = createDispatcher(handlers, {

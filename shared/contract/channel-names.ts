@@ -21,6 +21,15 @@ export const CHANNEL_NAMES = [
   'audit:list',
   'audit:get',
   'audit:exportCsv',
+  'members:list',
+  'members:create',
+  'members:update',
+  'members:delete',
+  'members:getLocalUser',
+  'workspaceMembers:list',
+  'workspaceMembers:add',
+  'workspaceMembers:setRole',
+  'workspaceMembers:remove',
 ] as const;
 export type ChannelName = (typeof CHANNEL_NAMES)[number];
 

@@ -2,6 +2,17 @@ import { z } from 'zod';
 import { auditExportInput, auditExportOutput, auditGetOutput, auditListInput, auditListOutput } from './audit-schemas';
 import type { ChannelName } from './channel-names';
 import {
+  memberCreateInput,
+  memberIdInput,
+  memberListInput,
+  memberSchema,
+  memberUpdateInput,
+  workspaceMemberChangeInput,
+  workspaceMemberRemoveInput,
+  workspaceMemberSchema,
+  workspaceMembersInput,
+} from './member-schemas';
+import {
   apiKeySchema,
   keyCreateInput,
   keyIdInput,
@@ -73,6 +84,15 @@ export const contract = {
   'audit:list': { input: auditListInput, output: auditListOutput },
   'audit:get': { input: z.strictObject({ id: z.int().min(1) }), output: auditGetOutput },
   'audit:exportCsv': { input: auditExportInput, output: auditExportOutput },
+  'members:list': { input: memberListInput, output: z.strictObject({ items: z.array(memberSchema) }) },
+  'members:create': { input: memberCreateInput, output: memberSchema },
+  'members:update': { input: memberUpdateInput, output: memberSchema },
+  'members:delete': { input: memberIdInput, output: z.strictObject({ deletedId: z.string() }) },
+  'members:getLocalUser': { input: empty, output: memberSchema },
+  'workspaceMembers:list': { input: workspaceMembersInput, output: z.strictObject({ items: z.array(workspaceMemberSchema) }) },
+  'workspaceMembers:add': { input: workspaceMemberChangeInput, output: workspaceMemberSchema },
+  'workspaceMembers:setRole': { input: workspaceMemberChangeInput, output: workspaceMemberSchema },
+  'workspaceMembers:remove': { input: workspaceMemberRemoveInput, output: z.strictObject({ workspaceId: z.string(), memberId: z.string() }) },
 } satisfies { [C in ChannelName]: ChannelDefinition };
 
 export type Contract = typeof contract;

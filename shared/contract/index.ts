@@ -4,3 +4,4 @@ export * from './errors';
 export * from './workspace-schemas';
 export * from './key-schemas';
 export * from './audit-schemas';
+export * from './member-schemas';

@@ -54,6 +54,7 @@ export const workspaceSchema = z.strictObject({
   isDefault: z.boolean(),
   keyCount: z.int(),
   keyLimit: z.int(),
+  memberCount: z.int(),
   version: z.int(),
   createdAt: z.string(),
   updatedAt: z.string(),

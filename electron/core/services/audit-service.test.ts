@@ -24,7 +24,7 @@ describe('audit log', () => {
   it('records every mutation with actor and changed fields before → after', () => {
     const ws = core.ok('workspaces:create', { name: 'Audited' });
     core.ok('workspaces:update', { id: ws.id, changes: { name: 'Audited 2', region: 'eu' } });
-    const { items } = core.ok('audit:list', { filter: { workspaceId: ws.id } });
+    const { items } = core.ok('audit:list', { filter: { workspaceId: ws.id, entityType: 'workspace' } });
     expect(items.map((e) => e.action)).toEqual(['workspace.update', 'workspace.create']);
     expect(items[0]).toMatchObject({ actor: 'test-admin', workspaceName: 'Audited 2' });
     expect(items[0]!.changes).toEqual([
@@ -73,7 +73,7 @@ describe('audit log', () => {
     const ws = core.ok('workspaces:create', { name: 'Export me' });
     core.ok('workspaces:update', { id: ws.id, changes: { description: '=HYPERLINK("http://x")' } });
     core.ok('workspaces:create', { name: 'Other' });
-    const out = core.ok('audit:exportCsv', { filter: { workspaceId: ws.id } });
+    const out = core.ok('audit:exportCsv', { filter: { workspaceId: ws.id, entityType: 'workspace' } });
     expect(out.csv.startsWith('\uFEFF')).toBe(true);
     expect(out.csv).toContain('\r\n');
     expect(out.fileName).toMatch(/^gatehouse-audit-.*\.csv$/);

@@ -42,7 +42,12 @@ function changedFields(before: object, after: object): Record<string, unknown> {
   return out;
 }
 
-export function createWorkspaceService(ctx: ServiceContext, workspaces: WorkspaceRepository) {
+export interface WorkspaceHooks {
+  /** Runs inside the create transaction (e.g. the creator becomes the first Admin). */
+  onCreated?: (workspaceId: string, at: string) => void;
+}
+
+export function createWorkspaceService(ctx: ServiceContext, workspaces: WorkspaceRepository, hooks: WorkspaceHooks = {}) {
   const { db, settings, mutations } = ctx;
 
   const toDto = (row: WorkspaceRow, keyLimit = settings.get().maxActiveKeysPerWorkspace): Workspace => ({ ...row, keyLimit });
@@ -231,6 +236,7 @@ export function createWorkspaceService(ctx: ServiceContext, workspaces: Workspac
       after: snap,
       change: { op: 'create', payload: snap, baseVersion: null },
     });
+    hooks.onCreated?.(row.id, at);
     return require(row.id);
   }
 

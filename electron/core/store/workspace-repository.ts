@@ -13,19 +13,21 @@ export interface WorkspaceRow {
   currency: string;
   isDefault: boolean;
   keyCount: number;
+  memberCount: number;
   version: number;
   createdAt: string;
   updatedAt: string;
 }
 
-export type WorkspaceWritable = Omit<WorkspaceRow, 'keyCount'>;
+export type WorkspaceWritable = Omit<WorkspaceRow, 'keyCount' | 'memberCount'>;
 
 // keyCount = active keys (not revoked, not expired), the number the per-workspace limit counts.
 const SELECT_COLUMNS = `
   id, name, description, environment, region, status, owner,
   monthly_budget_minor AS monthlyBudgetMinor, currency, is_default AS isDefault,
   (SELECT COUNT(*) FROM api_keys k WHERE k.workspace_id = workspaces.id AND k.revoked_at IS NULL
-     AND (k.expires_at IS NULL OR k.expires_at > strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))) AS keyCount, version, created_at AS createdAt, updated_at AS updatedAt`;
+     AND (k.expires_at IS NULL OR k.expires_at > strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))) AS keyCount,
+  (SELECT COUNT(*) FROM workspace_members wm WHERE wm.workspace_id = workspaces.id) AS memberCount, version, created_at AS createdAt, updated_at AS updatedAt`;
 
 /** Whitelist from API sort field to SQL expression; never interpolate caller text. */
 const SORT_SQL: Record<WorkspaceSortField, string> = {

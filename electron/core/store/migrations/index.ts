@@ -3,6 +3,7 @@ import { DatabaseTooNewError } from '../database-errors';
 import { migration001Initial } from './001-initial';
 import { migration002ApiKeys } from './002-api-keys';
 import { migration003AuditIndexes } from './003-audit-indexes';
+import { migration004Members } from './004-members';
 
 export interface Migration {
   version: number;
@@ -11,7 +12,7 @@ export interface Migration {
 }
 
 /** Append-only. Never edit a shipped migration; add the next number. */
-export const MIGRATIONS: readonly Migration[] = [migration001Initial, migration002ApiKeys, migration003AuditIndexes];
+export const MIGRATIONS: readonly Migration[] = [migration001Initial, migration002ApiKeys, migration003AuditIndexes, migration004Members];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;
 

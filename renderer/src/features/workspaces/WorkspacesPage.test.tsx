@@ -20,6 +20,7 @@ const base: Workspace = {
   isDefault: true,
   keyCount: 0,
   keyLimit: 20,
+  memberCount: 1,
   version: 1,
   createdAt: '2026-01-01T00:00:00.000Z',
   updatedAt: '2026-01-01T00:00:00.000Z',
