@@ -2,15 +2,28 @@ import { useEffect } from 'react';
 import { useAppStore, type PageId } from '../../stores/app-store';
 import { AuditPage } from '../audit/AuditPage';
 import { KeysPage } from '../keys/KeysPage';
+import { MembersPage } from '../members/MembersPage';
+import { SettingsPage } from '../settings/SettingsPage';
 import { OverviewPage } from '../overview/OverviewPage';
 import { WorkspaceSelect } from '../workspaces/WorkspaceSelect';
 import { WorkspacesPage } from '../workspaces/WorkspacesPage';
+
+const PAGES: Record<PageId, () => React.ReactNode> = {
+  overview: () => <OverviewPage />,
+  workspaces: () => <WorkspacesPage />,
+  keys: () => <KeysPage />,
+  members: () => <MembersPage />,
+  audit: () => <AuditPage />,
+  settings: () => <SettingsPage />,
+};
 
 const NAV: Array<{ id: PageId; label: string }> = [
   { id: 'overview', label: 'Overview' },
   { id: 'workspaces', label: 'Workspaces' },
   { id: 'keys', label: 'API Keys' },
+  { id: 'members', label: 'Members' },
   { id: 'audit', label: 'Audit log' },
+  { id: 'settings', label: 'Settings' },
 ];
 
 export function AppShell() {
@@ -36,7 +49,7 @@ export function AppShell() {
           <WorkspaceSelect label="Switch workspace" compact />
         </div>
       </nav>
-      <main className="content">{page === 'overview' ? <OverviewPage /> : page === 'keys' ? <KeysPage /> : page === 'audit' ? <AuditPage /> : <WorkspacesPage />}</main>
+      <main className="content">{PAGES[page]()}</main>
     </div>
   );
 }

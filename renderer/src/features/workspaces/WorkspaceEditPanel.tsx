@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import type { Workspace } from '../../../../shared/contract/workspace-schemas';
 import { errorMessage, fieldErrors, invoke } from '../../ipc/client';
 import { refreshAfterWorkspaceChange } from '../../stores/app-store';
+import { WorkspaceMembersSection } from '../members/WorkspaceMembersSection';
 import { formFromWorkspace, formToInput, WorkspaceFields, type WorkspaceFormValues } from './workspace-form';
 
 interface Props {
@@ -110,6 +111,10 @@ export function WorkspaceEditPanel({ workspace, onDirtyChange, onRequestClose, o
             </dd>
           </div>
           <div>
+            <dt>Members</dt>
+            <dd>{workspace.memberCount}</dd>
+          </div>
+          <div>
             <dt>Default</dt>
             <dd>{workspace.isDefault ? 'Yes — cannot be deleted; its keys may call all models' : 'No'}</dd>
           </div>
@@ -147,6 +152,7 @@ export function WorkspaceEditPanel({ workspace, onDirtyChange, onRequestClose, o
           </button>
         </div>
       </form>
+      <WorkspaceMembersSection workspaceId={workspace.id} />
     </section>
   );
 }

@@ -31,6 +31,7 @@ export const workspaceColumns: DataColumn<Workspace>[] = [
     header: 'Monthly budget',
     cell: (ctx) => <span className="num">{formatMoney(ctx.getValue(), ctx.row.original.currency)}</span>,
   }),
+  helper.accessor('memberCount', { id: 'memberCount', header: 'Members', enableSorting: false, cell: (ctx) => <span className="num">{ctx.getValue()}</span> }),
   helper.accessor('keyCount', {
     id: 'keyCount',
     header: 'Keys',
