@@ -176,10 +176,10 @@ describe('usage errors', () => {
     expect(help.out).toMatch(/^Usage: gatehouse/);
   });
 
-  // BUG: a stray positional after `workspaces create` / `workspaces list` is silently ignored
+  // Regression, fixed: a stray positional after `workspaces create` / `workspaces list` is silently ignored
   // (cli.ts planRequest: `arg` is only read for rename/delete, and `rest.length > 0` is the only
   // check). An unquoted name, `--name My Team`, creates a workspace called "My" and exits 0.
-  it.fails('an unquoted multi-word name is refused instead of silently truncated', () => {
+  it('an unquoted multi-word name is refused instead of silently truncated', () => {
     const r = gh('workspaces', 'create', '--name', 'My', 'Team');
     expect(r.code).toBe(2);
     expect(fs.existsSync(path.join(dataDir, DATABASE_FILE_NAME)) ? listNames() : []).not.toContain('My');

@@ -39,17 +39,17 @@ describe('defaultDataDir', () => {
     expect(path.basename(expected)).toBe('Gatehouse');
   });
 
-  // BUG: data-dir.ts uses `??`, so an *empty* XDG_CONFIG_HOME (or APPDATA) is taken as set and the
+  // Regression, fixed: data-dir.ts uses `??`, so an *empty* XDG_CONFIG_HOME (or APPDATA) is taken as set and the
   // result is the relative path "Gatehouse" — the CLI and browser host then write a store into the
   // current working directory. The XDG spec (and Chromium/Electron's userData lookup) treat an empty
   // XDG_CONFIG_HOME as unset (~/.config), so the doors also stop sharing the app's store.
-  it.fails('an empty XDG_CONFIG_HOME falls back to ~/.config (never a relative path)', () => {
+  it('an empty XDG_CONFIG_HOME falls back to ~/.config (never a relative path)', () => {
     const result = defaultDataDir({ XDG_CONFIG_HOME: '' }, 'linux');
     expect(path.isAbsolute(result)).toBe(true);
     expect(result).toBe(path.join(home, '.config', 'Gatehouse'));
   });
 
-  it.fails('an empty APPDATA falls back to ~/AppData/Roaming (never a relative path)', () => {
+  it('an empty APPDATA falls back to ~/AppData/Roaming (never a relative path)', () => {
     const result = defaultDataDir({ APPDATA: '' }, 'win32');
     expect(result).toBe(path.join(home, 'AppData', 'Roaming', 'Gatehouse'));
   });

@@ -99,6 +99,28 @@ const EXPECTED: Record<number, { tables: string[]; indexes: string[]; triggers: 
     indexes: ['audit_log_action', 'audit_log_actor', 'audit_log_at'],
     triggers: [],
   },
+  4: {
+    tables: ['members', 'workspace_members'],
+    indexes: ['members_one_local_user', 'workspace_members_member'],
+    triggers: [],
+    check(db) {
+      const member = db.prepare(
+        "INSERT INTO members (id, name, email, email_key, is_local_user, created_at, updated_at) VALUES (?, 'n', ?, ?, ?, 't', 't')",
+      );
+      member.run('m-1', 'a@x', 'a@x', 1);
+      expect(() => member.run('m-2', 'b@x', 'b@x', 1)).toThrow(/UNIQUE/); // one local user
+      expect(() => member.run('m-3', 'A@x', 'a@x', 0)).toThrow(/UNIQUE/); // email_key
+      db.pragma('foreign_keys = ON');
+      db.exec(`INSERT INTO workspaces (id, name, name_key, environment, region, status, owner, created_at, updated_at)
+               VALUES ('ws-m', 'M', 'm', 'production', 'global', 'active', 'o', 't', 't')`);
+      const link = db.prepare("INSERT INTO workspace_members (workspace_id, member_id, role, created_at, updated_at) VALUES (?, ?, ?, 't', 't')");
+      expect(() => link.run('ws-m', 'm-1', 'owner')).toThrow(/CHECK/);
+      expect(() => link.run('ws-missing', 'm-1', 'admin')).toThrow(/FOREIGN KEY/);
+      link.run('ws-m', 'm-1', 'admin');
+      db.exec("DELETE FROM workspaces WHERE id = 'ws-m'");
+      expect(db.prepare('SELECT COUNT(*) FROM workspace_members').pluck().get()).toBe(0);
+    },
+  },
 };
 
 describe('each migration', () => {
@@ -257,11 +279,11 @@ describe('runMigrations failure handling', () => {
     expect(objects(db, 'table')).toEqual([]);
   });
 
-  // BUG: runMigrations reads user_version outside the migration transaction (migrations/index.ts,
+  // Regression, fixed: runMigrations reads user_version outside the migration transaction (migrations/index.ts,
   // `const current = db.pragma('user_version')` before the deferred `db.transaction`). When two
   // processes (e.g. the app and a CLI call, or two CLI calls) open a fresh data dir at once, the
   // loser re-runs 001 on an already-migrated file and fails with "table settings already exists".
-  it.fails('two processes opening a fresh store at once both succeed (version read under the write lock)', () => {
+  it('two processes opening a fresh store at once both succeed (version read under the write lock)', () => {
     const a = raw();
     let raced = false;
     // Simulate the other process winning the race right after this connection read user_version.
@@ -336,7 +358,7 @@ describe('audit log is append-only', () => {
   // existing id deletes the old row through conflict resolution, and SQLite fires DELETE triggers for
   // that only when recursive_triggers is on (it is off; database.ts REQUIRED_PRAGMAS does not set it),
   // so 001-initial.ts's audit_log_no_delete never runs and the entry is silently rewritten.
-  it.fails('INSERT OR REPLACE cannot overwrite an entry either', () => {
+  it('INSERT OR REPLACE cannot overwrite an entry either', () => {
     const db = seeded();
     const forge = () =>
       db

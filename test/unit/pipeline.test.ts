@@ -274,23 +274,11 @@ describe('callers and channels', () => {
 });
 
 describe('a dispatcher with fake handlers', () => {
-  const workspace = {
-    id: 'ws-abcd1234',
-    name: 'Fake',
-    description: '',
-    environment: 'production',
-    region: 'global',
-    status: 'active',
-    owner: 'me',
-    monthlyBudgetMinor: 0,
-    currency: 'USD',
-    isDefault: false,
-    keyCount: 0,
-    keyLimit: 20,
-    version: 1,
-    createdAt: '2024-01-01T00:00:00.000Z',
-    updatedAt: '2024-01-01T00:00:00.000Z',
-  };
+  /** A real workspace DTO from the real core: valid against the current output schema, whatever fields it has. */
+  let workspace: Record<string, unknown>;
+  beforeEach(() => {
+    workspace = core.ok('workspaces:getActive', {}) as unknown as Record<string, unknown>;
+  });
 
   function fakeDispatcher(overrides: Partial<Record<ChannelName, (input: any) => unknown>>) {
     const logError = vi.fn<(channel: string, error: unknown) => void>();
@@ -311,7 +299,8 @@ describe('a dispatcher with fake handlers', () => {
       },
     });
     expect(dispatcher.dispatch('workspaces:create', { name: '  Fake  ' }, cli).ok).toBe(true);
-    expect(seen).toEqual([{ name: 'Fake', environment: 'production', region: 'global', status: 'active', monthlyBudgetMinor: 0, currency: 'USD' }]);
+    expect(seen).toEqual([contract['workspaces:create'].input.parse({ name: 'Fake' })]);
+    expect(seen[0]).toMatchObject({ name: 'Fake', environment: 'production', region: 'global', monthlyBudgetMinor: 0 });
   });
 
   it('the handler is not called for invalid input or an untrusted sender', () => {
@@ -328,7 +317,7 @@ describe('a dispatcher with fake handlers', () => {
         throw new Error('SQLITE_CORRUPT at /home/alice/secret/gatehouse.sqlite');
       },
     });
-    const result = dispatcher.dispatch('workspaces:get', { id: 'ws-abcd1234' }, cli);
+    const result = dispatcher.dispatch('workspaces:get', { id: workspace.id }, cli);
     expect(result).toEqual({ ok: false, error: { code: 'E_INTERNAL', message: expect.any(String) } });
     expect(JSON.stringify(result)).not.toMatch(/SQLITE|alice|secret/);
     expect(logError).toHaveBeenCalledTimes(1);
@@ -369,7 +358,7 @@ describe('a dispatcher with fake handlers', () => {
     const { dispatcher, logError } = fakeDispatcher({
       'workspaces:get': () => ({ ...workspace, secretHash: 'sha256:TOPSECRETVALUE' }),
     });
-    const result = dispatcher.dispatch('workspaces:get', { id: 'ws-abcd1234' }, cli);
+    const result = dispatcher.dispatch('workspaces:get', { id: workspace.id }, cli);
     expect(result).toEqual({ ok: false, error: { code: 'E_INTERNAL', message: expect.any(String) } });
     expect(JSON.stringify(result)).not.toMatch(/TOPSECRETVALUE|secretHash/);
     expect(logError).toHaveBeenCalledTimes(1);

@@ -251,13 +251,13 @@ describe('POST /api/invoke', () => {
     expect((await invoke('workspaces:list', {})).status).toBe(200);
   });
 
-  // BUG: web-host.ts answers 413 and then destroys the socket (`res.writeHead(413).end(); req.destroy();`)
+  // Regression, fixed: web-host.ts answers 413 and then destroys the socket (`res.writeHead(413).end(); req.destroy();`)
   // without `Connection: close`, so the response advertises `Connection: keep-alive`. A keep-alive
   // client (Node's default agent, browsers) puts the dead socket back in its pool and its next request
   // fails with EPIPE/ECONNRESET; and when the client is still uploading, the server's close becomes an
   // RST that can discard the 413 itself ("socket hang up"). Sending `Connection: close` and draining
   // (or destroying only after 'finish') would make the 413 reliable.
-  it.fails('the 413 response tells the client the connection is closing', async () => {
+  it('the 413 response tells the client the connection is closing', async () => {
     const res = await rawPost(oversized());
     expect(res.head).toMatch(/^HTTP\/1\.1 413 /);
     expect(res.head.toLowerCase()).toContain('connection: close');

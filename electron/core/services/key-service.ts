@@ -77,7 +77,7 @@ export function createKeyService(ctx: ServiceContext, keys: KeyRepository, works
         const key = toApiKey(require(id, at));
         log('api_key.create', null, key, 'create', at);
         return { key, secret };
-      })();
+      }).immediate();
     },
 
     list(input: ParsedInput<'keys:list'>) {
@@ -108,7 +108,7 @@ export function createKeyService(ctx: ServiceContext, keys: KeyRepository, works
         const key = toApiKey(require(input.id, at));
         log('api_key.rotate', toApiKey(before), key, 'update', at);
         return { key, secret };
-      })();
+      }).immediate();
     },
 
     revoke(id: string) {
@@ -120,7 +120,7 @@ export function createKeyService(ctx: ServiceContext, keys: KeyRepository, works
         const key = toApiKey(require(id, at));
         log('api_key.revoke', toApiKey(before), key, 'update', at);
         return key;
-      })();
+      }).immediate();
     },
 
     delete(id: string) {
@@ -131,7 +131,7 @@ export function createKeyService(ctx: ServiceContext, keys: KeyRepository, works
         keys.delete(id);
         log('api_key.delete', toApiKey(before), null, 'delete', at);
         return { deletedId: id };
-      })();
+      }).immediate();
     },
 
     /** Format and checksum are checked before the store is touched; the hash never leaves. */

@@ -71,7 +71,7 @@ export function createMemberService(ctx: ServiceContext, members: MemberReposito
           if (members.workspaceMember(workspaceId, local.id)) members.setRole({ workspaceId, memberId: local.id, role: 'admin', at: time });
           else members.addToWorkspace({ workspaceId, memberId: local.id, role: 'admin', at: time });
         }
-      })();
+      }).immediate();
     },
     /** Called inside the workspace-create transaction: the creator becomes its first Admin. */
     onWorkspaceCreated(workspaceId: string, time: string): void {
@@ -93,7 +93,7 @@ export function createMemberService(ctx: ServiceContext, members: MemberReposito
         const created = members.get(id)!;
         mutations.record({ at: time, actor: ctx.actor(), action: 'member.create', entityType: 'member', entityId: id, workspaceId: null, before: null, after: memberSnapshot(created), change: { op: 'create', payload: memberSnapshot(created), baseVersion: null } });
         return created;
-      })();
+      }).immediate();
     },
     update(input: ParsedInput<'members:update'>) {
       return db.transaction(() => {
@@ -107,7 +107,7 @@ export function createMemberService(ctx: ServiceContext, members: MemberReposito
         const after = members.get(before.id)!;
         mutations.record({ at: time, actor: ctx.actor(), action: 'member.update', entityType: 'member', entityId: before.id, workspaceId: null, before: memberSnapshot(before), after: memberSnapshot(after), change: { op: 'update', payload: { name, email, version: after.version }, baseVersion: before.version } });
         return after;
-      })();
+      }).immediate();
     },
     delete(id: string) {
       return db.transaction(() => {
@@ -120,7 +120,7 @@ export function createMemberService(ctx: ServiceContext, members: MemberReposito
         members.delete(id);
         mutations.record({ at: at(), actor: ctx.actor(), action: 'member.delete', entityType: 'member', entityId: id, workspaceId: null, before: memberSnapshot(member), after: null, change: { op: 'delete', payload: { id }, baseVersion: member.version } });
         return { deletedId: id };
-      })();
+      }).immediate();
     },
     workspaceMembers(workspaceId: string) {
       requireWorkspace(workspaceId);
@@ -134,7 +134,7 @@ export function createMemberService(ctx: ServiceContext, members: MemberReposito
           throw AppError.field('E_CONFLICT', 'memberId', 'This person is already a member of the workspace; change their role instead');
         }
         return addMembership(input.workspaceId, input.memberId, input.role, at());
-      })();
+      }).immediate();
     },
     setRole(input: ParsedInput<'workspaceMembers:setRole'>) {
       return db.transaction(() => {
@@ -149,7 +149,7 @@ export function createMemberService(ctx: ServiceContext, members: MemberReposito
         const after = members.workspaceMember(input.workspaceId, input.memberId)!;
         logMembership('workspace_member.setRole', before, after, time);
         return after;
-      })();
+      }).immediate();
     },
     remove(input: ParsedInput<'workspaceMembers:remove'>) {
       return db.transaction(() => {
@@ -161,7 +161,7 @@ export function createMemberService(ctx: ServiceContext, members: MemberReposito
         members.removeFromWorkspace(input.workspaceId, input.memberId);
         logMembership('workspace_member.remove', before, null, at());
         return { workspaceId: input.workspaceId, memberId: input.memberId };
-      })();
+      }).immediate();
     },
   };
 }

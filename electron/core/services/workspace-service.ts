@@ -76,7 +76,7 @@ export function createWorkspaceService(ctx: ServiceContext, workspaces: Workspac
         }
         const active = settings.get().activeWorkspaceId;
         if (!active || !workspaces.get(active)) settings.setActiveWorkspaceId(workspaces.getDefault()!.id);
-      })();
+      }).immediate();
     },
 
     list(query: ParsedInput<'workspaces:list'>) {
@@ -105,7 +105,7 @@ export function createWorkspaceService(ctx: ServiceContext, workspaces: Workspac
           );
         }
         return toDto(insertWorkspace({ ...input, isDefault: false }));
-      })();
+      }).immediate();
     },
 
     update(input: ParsedInput<'workspaces:update'>): Workspace {
@@ -139,7 +139,7 @@ export function createWorkspaceService(ctx: ServiceContext, workspaces: Workspac
           change: { op: 'update', payload: { ...diff, version: after.version }, baseVersion: before.version },
         });
         return toDto(require(after.id));
-      })();
+      }).immediate();
     },
 
     delete(input: ParsedInput<'workspaces:delete'>) {
@@ -168,7 +168,7 @@ export function createWorkspaceService(ctx: ServiceContext, workspaces: Workspac
           change: { op: 'delete', payload: { id: row.id }, baseVersion: row.version },
         });
         return { deletedId: row.id, activeWorkspaceId: activeId };
-      })();
+      }).immediate();
     },
 
     getActive(): Workspace {
@@ -200,7 +200,7 @@ export function createWorkspaceService(ctx: ServiceContext, workspaces: Workspac
           });
         }
         return toDto(row);
-      })();
+      }).immediate();
     },
   };
 

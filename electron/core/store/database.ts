@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
-import { MIGRATIONS, runMigrations } from './migrations';
+import { assertNotTooNew, MIGRATIONS, runMigrations } from './migrations';
 
 export { DatabaseTooNewError } from './database-errors';
 
@@ -25,12 +25,16 @@ const REQUIRED_PRAGMAS: ReadonlyArray<{ set: string; read: string; expect: strin
   { set: 'synchronous = NORMAL', read: 'synchronous', expect: 1 },
   { set: 'foreign_keys = ON', read: 'foreign_keys', expect: 1 },
   { set: 'busy_timeout = 5000', read: 'busy_timeout', expect: 5000 },
+  // Makes REPLACE fire DELETE triggers, so the audit log's no-delete trigger also stops REPLACE INTO.
+  { set: 'recursive_triggers = ON', read: 'recursive_triggers', expect: 1 },
 ];
 
 export function openDatabase(file: string, options: OpenDatabaseOptions = {}): Db {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const db = new Database(file, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {});
   try {
+    // Refuse a newer store before touching it at all (not even its journal mode).
+    assertNotTooNew(db, MIGRATIONS.length);
     applyPragmas(db);
     runMigrations(db, MIGRATIONS);
   } catch (error) {

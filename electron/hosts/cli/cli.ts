@@ -145,6 +145,9 @@ function planRequest(positionals: string[], values: Values) {
   }
   if (command !== 'workspaces' || rest.length > 0) throw new UsageError(`Unknown command "${positionals.join(' ')}"\n\n${CLI_USAGE}`);
 
+  if ((sub === 'list' || sub === 'create') && arg !== undefined) {
+    throw new UsageError(`Unexpected argument "${arg}". Quote names that contain spaces, e.g. --name "My Team"`);
+  }
   switch (sub) {
     case 'list':
       return {

@@ -61,8 +61,11 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       req.on('data', (chunk: Buffer) => {
         size += chunk.length;
         if (size > MAX_BODY_BYTES) {
-          res.writeHead(413, security).end();
-          req.destroy();
+          if (!res.headersSent) {
+            // Say the connection is closing, then close it once the response is flushed.
+            res.writeHead(413, { ...security, Connection: 'close', 'Content-Type': 'text/plain' });
+            res.end('Request body too large', () => req.socket.destroy());
+          }
           return;
         }
         chunks.push(chunk);

@@ -16,17 +16,27 @@ export const MIGRATIONS: readonly Migration[] = [migration001Initial, migration0
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;
 
-/** Applies pending migrations, each in its own transaction together with its user_version bump. */
+/**
+ * Applies pending migrations, each in its own IMMEDIATE transaction together with its
+ * user_version bump. The version is re-read under the write lock, so two processes opening a
+ * fresh store at once (app + CLI) never run the same migration twice.
+ */
 export function runMigrations(db: Database.Database, migrations: readonly Migration[], target = migrations.length): void {
   migrations.forEach((m, i) => {
     if (m.version !== i + 1) throw new Error(`Migration ${m.name} is numbered ${m.version}, expected ${i + 1}`);
   });
-  const current = db.pragma('user_version', { simple: true }) as number;
-  if (current > migrations.length) throw new DatabaseTooNewError(current, migrations.length);
-  for (const migration of migrations.slice(current, target)) {
+  assertNotTooNew(db, migrations.length);
+  for (const migration of migrations.slice(0, target)) {
     db.transaction(() => {
+      const current = db.pragma('user_version', { simple: true }) as number;
+      if (current >= migration.version) return;
       migration.up(db);
       db.pragma(`user_version = ${migration.version}`);
-    })();
+    }).immediate();
   }
+}
+
+export function assertNotTooNew(db: Database.Database, latest: number): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > latest) throw new DatabaseTooNewError(current, latest);
 }
