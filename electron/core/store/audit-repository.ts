@@ -26,41 +26,69 @@ export interface AuditFilter {
 const COLUMNS = `a.id, a.at, a.actor, a.action, a.entity_type AS entityType, a.entity_id AS entityId, a.workspace_id AS workspaceId,
   COALESCE(w.name, CASE WHEN a.entity_type = 'workspace' THEN json_extract(COALESCE(a.after_json, a.before_json), '$.name') END) AS workspaceName,
   a.before_json AS beforeJson, a.after_json AS afterJson`;
-// Every filter is "param IS NULL OR match", so one prepared statement serves all combinations
-// and the id-descending primary key gives keyset pages without OFFSET scans.
-const WHERE = `WHERE (@workspaceId IS NULL OR a.workspace_id = @workspaceId)
-  AND (@actor IS NULL OR a.actor = @actor)
-  AND (@action IS NULL OR a.action = @action)
-  AND (@entityType IS NULL OR a.entity_type = @entityType)
-  AND (@from IS NULL OR a.at >= @from)
-  AND (@to IS NULL OR a.at < @to)`;
+/**
+ * WHERE clause with only the active filters, so SQLite can pick the matching index
+ * (`x IS NULL OR col = x` would defeat it). Statements are cached per filter combination.
+ */
+const CONDITIONS: Array<[keyof AuditFilter, string]> = [
+  ['workspaceId', 'a.workspace_id = @workspaceId'],
+  ['actor', 'a.actor = @actor'],
+  ['action', 'a.action = @action'],
+  ['entityType', 'a.entity_type = @entityType'],
+  ['from', 'a.at >= @from'],
+  ['to', 'a.at < @to'],
+];
+function whereFor(filter: AuditFilter, extra: string[] = []): { key: string; sql: string } {
+  const active = CONDITIONS.filter(([field]) => filter[field] !== undefined);
+  const clauses = [...active.map(([, sql]) => sql), ...extra];
+  return { key: active.map(([f]) => f).join(',') + '|' + extra.join(','), sql: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '' };
+}
 
-const params = (filter: AuditFilter) => ({
-  workspaceId: filter.workspaceId ?? null,
-  actor: filter.actor ?? null,
-  action: filter.action ?? null,
-  entityType: filter.entityType ?? null,
-  from: filter.from ? new Date(filter.from).toISOString() : null,
-  to: filter.to ? new Date(filter.to).toISOString() : null,
-});
+const params = (filter: AuditFilter) => {
+  const out: Record<string, string> = {};
+  for (const [field] of CONDITIONS) {
+    const value = filter[field];
+    if (value !== undefined) out[field] = field === 'from' || field === 'to' ? new Date(value).toISOString() : value;
+  }
+  return out;
+};
 
 export function createAuditRepository(db: Db) {
-  const page = db.prepare(
-    `SELECT ${COLUMNS} FROM audit_log a LEFT JOIN workspaces w ON w.id = a.workspace_id
-      ${WHERE} AND (@beforeId IS NULL OR a.id < @beforeId) ORDER BY a.id DESC LIMIT @limit`,
-  );
+  const statements = new Map<string, ReturnType<Db['prepare']>>();
+  const statement = (filter: AuditFilter, extra: string[], tail: string) => {
+    const where = whereFor(filter, extra);
+    const key = `${where.key}|${tail}`;
+    let stmt = statements.get(key);
+    if (!stmt) {
+      stmt = db.prepare(`SELECT ${COLUMNS} FROM audit_log a LEFT JOIN workspaces w ON w.id = a.workspace_id ${where.sql} ORDER BY a.id DESC ${tail}`);
+      statements.set(key, stmt);
+    }
+    return stmt;
+  };
   const byId = db.prepare(`SELECT ${COLUMNS} FROM audit_log a LEFT JOIN workspaces w ON w.id = a.workspace_id WHERE a.id = ?`);
-  const all = db.prepare(`SELECT ${COLUMNS} FROM audit_log a LEFT JOIN workspaces w ON w.id = a.workspace_id ${WHERE} ORDER BY a.id DESC`);
-  const distinct = (column: string) => db.prepare(`SELECT DISTINCT ${column} FROM audit_log ORDER BY 1`).pluck();
+  // Distinct values by index skip-scan (one index seek per value), not a full scan of the log.
+  const distinct = (column: string) =>
+    db
+      .prepare(
+        `WITH RECURSIVE d(v) AS (SELECT MIN(${column}) FROM audit_log
+           UNION ALL SELECT (SELECT MIN(${column}) FROM audit_log WHERE ${column} > d.v) FROM d WHERE d.v IS NOT NULL)
+         SELECT v FROM d WHERE v IS NOT NULL`,
+      )
+      .pluck();
   const actors = distinct('actor');
   const actions = distinct('action');
   const entityTypes = distinct('entity_type');
 
   return {
-    page: (filter: AuditFilter, beforeId: number | null, limit: number) => page.all({ ...params(filter), beforeId, limit }) as AuditRow[],
+    page: (filter: AuditFilter, beforeId: number | null, limit: number) =>
+      statement(filter, beforeId === null ? [] : ['a.id < @beforeId'], 'LIMIT @limit').all({
+        ...params(filter),
+        ...(beforeId === null ? {} : { beforeId }),
+        limit,
+      }) as AuditRow[],
     get: (id: number) => byId.get(id) as AuditRow | undefined,
     /** Streams matching rows; used by the export. */
-    iterate: (filter: AuditFilter) => all.iterate(params(filter)) as IterableIterator<AuditRow>,
+    iterate: (filter: AuditFilter) => statement(filter, [], '').iterate(params(filter)) as IterableIterator<AuditRow>,
     facets: () => ({ actors: actors.all() as string[], actions: actions.all() as string[], entityTypes: entityTypes.all() as string[] }),
   };
 }
