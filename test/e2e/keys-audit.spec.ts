@@ -88,5 +88,5 @@ test('audit log: filter by workspace and action, open the detail, export the fil
   const records = parse(text, { bom: true, columns: true }) as Array<Record<string, string>>;
   expect(records).toHaveLength(1);
   expect(records[0]).toMatchObject({ action: 'workspace.update', workspace_id: alpha, workspace_name: 'Alpha Prime' });
-  await expect(page.getByText('Exported 1 entries')).toBeVisible();
+  await expect(page.getByText('Exported 1 entry to')).toBeVisible();
 });

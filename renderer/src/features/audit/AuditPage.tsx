@@ -73,7 +73,7 @@ export function AuditPage() {
       link.download = out.fileName;
       link.click();
       setTimeout(() => URL.revokeObjectURL(url), 10_000);
-      setExportStatus(`Exported ${out.rowCount} entries to ${out.fileName}`);
+      setExportStatus(`Exported ${out.rowCount} ${out.rowCount === 1 ? "entry" : "entries"} to ${out.fileName}`);
     } catch (e) {
       setExportStatus(`Export failed: ${errorMessage(e)}`);
     }
