@@ -56,7 +56,11 @@ export function createCore(options: CoreOptions): Core {
   };
   const workspaceRepo = createWorkspaceRepository(db);
   const members = createMemberService(ctx, memberRepo, workspaceRepo);
-  const workspaces = createWorkspaceService(ctx, workspaceRepo, { onCreated: members.onWorkspaceCreated });
+  const workspaces = createWorkspaceService(ctx, workspaceRepo, {
+    resolveOwner: members.resolveOwner,
+    onCreated: members.onWorkspaceCreated,
+    onOwnerChanged: members.onOwnerChanged,
+  });
   const keyRepo = createKeyRepository(db);
   const keys = createKeyService(ctx, keyRepo, workspaceRepo);
   const audit = createAuditService(createAuditRepository(db), ctx.now);

@@ -6,7 +6,6 @@ import {
   WORKSPACE_DESCRIPTION_MAX,
   WORKSPACE_NAME_MAX,
   WORKSPACE_NAME_PATTERN,
-  WORKSPACE_OWNER_MAX,
   WORKSPACE_SORT_FIELDS,
   WORKSPACE_STATUSES,
 } from '../domain/workspace-rules';
@@ -31,11 +30,8 @@ const descriptionSchema = z
   .string()
   .trim()
   .max(WORKSPACE_DESCRIPTION_MAX, `Description must be at most ${WORKSPACE_DESCRIPTION_MAX} characters`);
-const ownerSchema = z
-  .string()
-  .trim()
-  .min(1, 'Owner is required')
-  .max(WORKSPACE_OWNER_MAX, `Owner must be at most ${WORKSPACE_OWNER_MAX} characters`);
+/** The owner is an organisation member (see member-schemas); defaults to the laptop's user. */
+const ownerMemberIdSchema = z.string().regex(/^mem-[a-z0-9]{4,32}$/, 'Choose an owner from the members list');
 const budgetSchema = z
   .int('Budget must be a whole number of minor units')
   .min(0, 'Budget cannot be negative')
@@ -49,6 +45,7 @@ export const workspaceSchema = z.strictObject({
   region: regionSchema,
   status: workspaceStatusSchema,
   owner: z.string(),
+  ownerMemberId: z.string().nullable(),
   monthlyBudgetMinor: z.int(),
   currency: currencySchema,
   isDefault: z.boolean(),
@@ -67,7 +64,7 @@ export const workspaceCreateInput = z.strictObject({
   environment: environmentSchema.default('production'),
   region: regionSchema.default('global'),
   status: workspaceStatusSchema.default('active'),
-  owner: ownerSchema.optional(),
+  ownerMemberId: ownerMemberIdSchema.optional(),
   monthlyBudgetMinor: budgetSchema.default(0),
   currency: currencySchema.default(DEFAULT_CURRENCY),
 });
@@ -83,7 +80,7 @@ export const workspaceUpdateInput = z.strictObject({
       environment: environmentSchema.optional(),
       region: regionSchema.optional(),
       status: workspaceStatusSchema.optional(),
-      owner: ownerSchema.optional(),
+      ownerMemberId: ownerMemberIdSchema.optional(),
       monthlyBudgetMinor: budgetSchema.optional(),
       currency: currencySchema.optional(),
     })

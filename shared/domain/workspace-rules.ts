@@ -1,7 +1,6 @@
 /** Workspace rules shared by the core (enforcement) and the renderer (hints, form limits). */
 export const WORKSPACE_NAME_MAX = 30;
 export const WORKSPACE_DESCRIPTION_MAX = 500;
-export const WORKSPACE_OWNER_MAX = 64;
 /** Letters and digits of any script, spaces and a few separators; no control characters. */
 export const WORKSPACE_NAME_PATTERN = /^[\p{L}\p{N}][\p{L}\p{N} _.\-()]*$/u;
 

@@ -48,7 +48,8 @@ export interface WorkspaceFields {
 /** Fills the workspace form inside `scope` (the create dialog or the edit panel). */
 export async function fillWorkspaceForm(scope: Locator, fields: Partial<WorkspaceFields>): Promise<void> {
   if (fields.name !== undefined) await scope.getByLabel('Name', { exact: true }).fill(fields.name);
-  if (fields.owner !== undefined) await scope.getByLabel('Owner', { exact: true }).fill(fields.owner);
+  // The owner is a member: pick them by name (create them first with createMemberViaApi).
+  if (fields.owner !== undefined) await scope.getByLabel('Owner', { exact: true }).selectOption({ label: fields.owner });
   if (fields.environment !== undefined) await scope.getByLabel('Environment', { exact: true }).selectOption({ label: fields.environment });
   if (fields.region !== undefined) await scope.getByLabel('Region', { exact: true }).selectOption({ label: fields.region });
   if (fields.status !== undefined) await scope.getByLabel('Status', { exact: true }).selectOption({ label: fields.status });
@@ -81,5 +82,14 @@ export async function createWorkspaceViaApi(host: WebHostHandle, input: Record<s
   const { status, body } = await host.invoke('workspaces:create', input);
   expect(status).toBe(200);
   if (!body.ok) throw new Error(`workspaces:create failed: ${body.error.code} ${body.error.message}`);
+  return body.data.id as string;
+}
+
+/** Adds an organisation member through the API (so they can own or join workspaces); returns the member ID. */
+export async function createMemberViaApi(host: WebHostHandle, name: string): Promise<string> {
+  const email = `${name.toLowerCase().replace(/[^a-z0-9]+/g, '.')}@example.com`;
+  const { status, body } = await host.invoke('members:create', { name, email });
+  expect(status).toBe(200);
+  if (!body.ok) throw new Error(`members:create failed: ${body.error.code} ${body.error.message}`);
   return body.data.id as string;
 }

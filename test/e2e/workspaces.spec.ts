@@ -1,19 +1,8 @@
-import {
-  createWorkspaceViaApi,
-  createWorkspaceViaDialog,
-  currentWorkspaceSelect,
-  dataRows,
-  editPanel,
-  idInRow,
-  openApp,
-  rowFor,
-  searchBox,
-  sidebarSwitcher,
-  submitCreateDialog,
-} from './ui';
+import { createMemberViaApi, createWorkspaceViaApi, createWorkspaceViaDialog, currentWorkspaceSelect, dataRows, editPanel, idInRow, openApp, rowFor, searchBox, sidebarSwitcher, submitCreateDialog } from './ui';
 import { expect, test } from './web-host';
 
 test('create a workspace in the dialog, then rename it in the edit panel; its ID stays the same', async ({ page, host }) => {
+  const aliceId = await createMemberViaApi(host, 'alice');
   await openApp(page, host);
   await expect(page.getByText('1 of 20 workspaces, including the default workspace')).toBeVisible();
 
@@ -37,7 +26,7 @@ test('create a workspace in the dialog, then rename it in the edit panel; its ID
   const panel = editPanel(page, 'Payments Team');
   await expect(panel).toBeVisible();
   await expect(panel.getByText(id, { exact: true })).toBeVisible();
-  await expect(panel.getByLabel('Owner', { exact: true })).toHaveValue('alice');
+  await expect(panel.getByLabel('Owner', { exact: true })).toHaveValue(aliceId);
   await expect(panel.getByLabel('Monthly budget', { exact: true })).toHaveValue('1500.50');
   await expect(panel.getByRole('button', { name: 'Save Changes' })).toBeDisabled();
 
@@ -138,7 +127,7 @@ test('names over 30 characters are refused next to the field, and the 21st works
   await openApp(page, host);
 
   const tooLong = 'N'.repeat(31);
-  const dialog = await submitCreateDialog(page, { name: tooLong, owner: 'limits-owner' });
+  const dialog = await submitCreateDialog(page, { name: tooLong });
   const nameInput = dialog.getByLabel('Name', { exact: true });
   await expect(dialog.getByRole('alert')).toHaveText('Name must be at most 30 characters');
   await expect(nameInput).toHaveAttribute('aria-invalid', 'true');
@@ -163,7 +152,7 @@ test('names over 30 characters are refused next to the field, and the 21st works
   const createButton = page.getByRole('button', { name: 'Create workspace', exact: true });
   await expect(createButton).toBeEnabled();
 
-  await createWorkspaceViaDialog(page, { name: 'Twentieth', owner: 'limits-owner' });
+  await createWorkspaceViaDialog(page, { name: 'Twentieth' });
   await expect(page.getByText('20 of 20 workspaces, including the default workspace')).toBeVisible();
   await expect(createButton).toBeDisabled();
   const limitNote = page.getByText('You have reached the limit of 20 workspaces. Delete one to create another.');
@@ -238,14 +227,16 @@ test('delete asks for the exact name; deleting the active workspace makes the de
 });
 
 test('unsaved edits are guarded when another row is selected', async ({ page, host }) => {
-  await createWorkspaceViaApi(host, { name: 'First WS', owner: 'owner-one' });
-  await createWorkspaceViaApi(host, { name: 'Second WS', owner: 'owner-two' });
+  const ownerOne = await createMemberViaApi(host, 'owner-one');
+  const ownerTwo = await createMemberViaApi(host, 'owner-two');
+  await createWorkspaceViaApi(host, { name: 'First WS', ownerMemberId: ownerOne });
+  await createWorkspaceViaApi(host, { name: 'Second WS', ownerMemberId: ownerTwo });
   await openApp(page, host);
 
   await rowFor(page, 'First WS').click();
   const first = editPanel(page, 'First WS');
-  await expect(first.getByLabel('Owner', { exact: true })).toHaveValue('owner-one');
-  await first.getByLabel('Owner', { exact: true }).fill('someone-else');
+  await expect(first.getByLabel('Owner', { exact: true })).toHaveValue(ownerOne);
+  await first.getByLabel('Owner', { exact: true }).selectOption({ label: 'owner-two' });
   await expect(first.getByRole('status')).toHaveText('You have unsaved changes');
 
   await rowFor(page, 'Second WS').click();
@@ -255,14 +246,14 @@ test('unsaved edits are guarded when another row is selected', async ({ page, ho
   await guard.getByRole('button', { name: 'Keep editing' }).click();
   await expect(guard).toBeHidden();
   await expect(first).toBeVisible();
-  await expect(first.getByLabel('Owner', { exact: true })).toHaveValue('someone-else');
+  await expect(first.getByLabel('Owner', { exact: true })).toHaveValue(ownerTwo);
   await expect(editPanel(page, 'Second WS')).toHaveCount(0);
 
   // Closing the editor is guarded the same way.
   await first.getByRole('button', { name: 'Close editor' }).click();
   await expect(guard).toBeVisible();
   await guard.getByRole('button', { name: 'Keep editing' }).click();
-  await expect(first.getByLabel('Owner', { exact: true })).toHaveValue('someone-else');
+  await expect(first.getByLabel('Owner', { exact: true })).toHaveValue(ownerTwo);
 
   await rowFor(page, 'Second WS').click();
   await expect(guard).toBeVisible();
@@ -270,17 +261,18 @@ test('unsaved edits are guarded when another row is selected', async ({ page, ho
   await expect(guard).toBeHidden();
   const second = editPanel(page, 'Second WS');
   await expect(second).toBeVisible();
-  await expect(second.getByLabel('Owner', { exact: true })).toHaveValue('owner-two');
+  await expect(second.getByLabel('Owner', { exact: true })).toHaveValue(ownerTwo);
   await expect(first).toHaveCount(0);
 
   // Nothing was saved, and a clean editor switches without asking.
   await rowFor(page, 'First WS').click();
   await expect(guard).toHaveCount(0);
-  await expect(first.getByLabel('Owner', { exact: true })).toHaveValue('owner-one');
+  await expect(first.getByLabel('Owner', { exact: true })).toHaveValue(ownerOne);
   await expect(rowFor(page, 'First WS')).toContainText('owner-one');
 });
 
 test('workspaces and the active choice survive a host restart', async ({ page, host }) => {
+  await createMemberViaApi(host, 'persist-owner');
   await openApp(page, host);
   const id = await createWorkspaceViaDialog(page, { name: 'Durable', owner: 'persist-owner', region: 'Rwanda', environment: 'Sandbox' });
   await currentWorkspaceSelect(page).selectOption({ label: 'Durable' });

@@ -121,6 +121,22 @@ const EXPECTED: Record<number, { tables: string[]; indexes: string[]; triggers: 
       expect(db.prepare('SELECT COUNT(*) FROM workspace_members').pluck().get()).toBe(0);
     },
   },
+  5: {
+    tables: [],
+    indexes: ['workspaces_owner'],
+    triggers: [],
+    check(db) {
+      db.pragma('foreign_keys = ON');
+      db.exec("INSERT INTO members (id, name, email, email_key, created_at, updated_at) VALUES ('m-o', 'Owner', 'o@x', 'o@x', 't', 't')");
+      const ws = db.prepare(
+        `INSERT INTO workspaces (id, name, name_key, environment, region, status, owner, owner_member_id, created_at, updated_at)
+         VALUES (?, ?, ?, 'production', 'global', 'active', 'o', ?, 't', 't')`,
+      );
+      expect(() => ws.run('ws-x', 'X', 'x', 'm-missing')).toThrow(/FOREIGN KEY/);
+      ws.run('ws-o', 'O', 'o', 'm-o');
+      expect(() => db.exec("DELETE FROM members WHERE id = 'm-o'")).toThrow(/FOREIGN KEY/); // an owner cannot vanish
+    },
+  },
 };
 
 describe('each migration', () => {

@@ -96,8 +96,8 @@ describe('channel-specific bad payloads', () => {
     ['name with newline', { name: 'a\nb' }, 'name'],
     ['description huge', { ...validCreate, description: HUGE }, 'description'],
     ['description number', { ...validCreate, description: 5 }, 'description'],
-    ['owner empty', { ...validCreate, owner: '   ' }, 'owner'],
-    ['owner 65 chars', { ...validCreate, owner: 'o'.repeat(65) }, 'owner'],
+    ['owner not a member ID', { ...validCreate, ownerMemberId: 'Alice' }, 'ownerMemberId'],
+    ['owner ID empty', { ...validCreate, ownerMemberId: '' }, 'ownerMemberId'],
     ['environment unknown', { ...validCreate, environment: 'prod' }, 'environment'],
     ['environment by label', { ...validCreate, environment: 'Staging' }, 'environment'],
     ['region unknown', { ...validCreate, region: 'mars' }, 'region'],
@@ -384,7 +384,7 @@ describe('a dispatcher with fake handlers', () => {
 });
 
 describe('property: arbitrary JSON never breaks the pipeline', () => {
-  const knownCreateKeys = ['name', 'description', 'environment', 'region', 'status', 'owner', 'monthlyBudgetMinor', 'currency'];
+  const knownCreateKeys = ['name', 'description', 'environment', 'region', 'status', 'ownerMemberId', 'monthlyBudgetMinor', 'currency'];
   const plausible = fc.oneof(
     fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,28}$/),
     fc.constantFrom('production', 'staging', 'sandbox', 'eu', 'us', 'rw', 'global', 'active', 'review', 'USD', 'JPY', 'me'),

@@ -59,3 +59,40 @@ describe('members and roles', () => {
     expect(core.ok('workspaceMembers:list', { workspaceId: ws.id }).items).toHaveLength(1);
   });
 });
+
+describe('workspace owner is a member', () => {
+  it('defaults to the laptop user, can be changed to another member (who joins as Admin), follows renames, and blocks deleting the owner', () => {
+    const local = core.ok('members:getLocalUser', {});
+    const ws = core.ok('workspaces:create', { name: 'Owned' });
+    expect(ws).toMatchObject({ owner: 'test-admin', ownerMemberId: local.id });
+    expect(core.ok('workspaces:getActive', {}).ownerMemberId).toBe(local.id); // the default workspace too
+
+    expect(core.call('workspaces:update', { id: ws.id, changes: { ownerMemberId: 'mem-doesnotexist' } })).toMatchObject({
+      ok: false,
+      error: { code: 'E_VALIDATION', issues: [{ path: 'ownerMemberId' }] },
+    });
+    const bo = core.ok('members:create', { name: 'Bo', email: 'bo@example.com' });
+    const changed = core.ok('workspaces:update', { id: ws.id, changes: { ownerMemberId: bo.id } });
+    expect(changed).toMatchObject({ owner: 'Bo', ownerMemberId: bo.id, memberCount: 2 });
+    expect(core.ok('workspaceMembers:list', { workspaceId: ws.id }).items.find((m) => m.memberId === bo.id)?.role).toBe('admin');
+
+    core.ok('members:update', { id: bo.id, changes: { name: 'Bo Diallo' } });
+    expect(core.ok('workspaces:get', { id: ws.id }).owner).toBe('Bo Diallo');
+
+    const before = dumpTables(core);
+    const refused = core.call('members:delete', { id: bo.id });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'E_CONFLICT' } });
+    if (!refused.ok) expect(refused.error.message).toContain('owns Owned');
+    expect(dumpTables(core)).toEqual(before);
+  });
+
+  it('creating with another owner makes both the creator and the owner Admins', () => {
+    const bo = core.ok('members:create', { name: 'Bo', email: 'bo@example.com' });
+    const ws = core.ok('workspaces:create', { name: 'Bo owns', ownerMemberId: bo.id });
+    expect(ws.owner).toBe('Bo');
+    expect(core.ok('workspaceMembers:list', { workspaceId: ws.id }).items.map((m) => [m.name, m.role]).sort()).toEqual([
+      ['Bo', 'admin'],
+      ['test-admin', 'admin'],
+    ]);
+  });
+});

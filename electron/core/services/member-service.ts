@@ -67,16 +67,33 @@ export function createMemberService(ctx: ServiceContext, members: MemberReposito
           members.insert({ id, name: userName, email: placeholderEmail(userName), isLocalUser: true, at: time });
           local = members.get(id)!;
         }
+        members.assignUnownedWorkspaces(local.id);
         for (const workspaceId of members.workspacesWithoutAdmin()) {
           if (members.workspaceMember(workspaceId, local.id)) members.setRole({ workspaceId, memberId: local.id, role: 'admin', at: time });
           else members.addToWorkspace({ workspaceId, memberId: local.id, role: 'admin', at: time });
         }
       }).immediate();
     },
-    /** Called inside the workspace-create transaction: the creator becomes its first Admin. */
-    onWorkspaceCreated(workspaceId: string, time: string): void {
+    /** Owner check for the workspace service; no ID means the laptop's user (if set up yet). */
+    resolveOwner(memberId: string | undefined): { id: string; name: string } | null {
+      if (memberId === undefined) {
+        const local = members.getLocal();
+        return local ? { id: local.id, name: local.name } : null;
+      }
+      const member = members.get(memberId);
+      if (!member) throw AppError.field('E_VALIDATION', 'ownerMemberId', 'The owner must be a member; add them on the Members page first');
+      return { id: member.id, name: member.name };
+    },
+    /** Inside the workspace-create transaction: the creator and the owner become Admins. */
+    onWorkspaceCreated(workspaceId: string, time: string, ownerMemberId: string | null): void {
       const local = members.getLocal();
-      if (local) addMembership(workspaceId, local.id, 'admin', time);
+      for (const id of new Set([local?.id, ownerMemberId])) {
+        if (id && !members.workspaceMember(workspaceId, id)) addMembership(workspaceId, id, 'admin', time);
+      }
+    },
+    /** A new owner who is not yet in the workspace joins it as Admin. */
+    onOwnerChanged(workspaceId: string, ownerMemberId: string, time: string): void {
+      if (!members.workspaceMember(workspaceId, ownerMemberId)) addMembership(workspaceId, ownerMemberId, 'admin', time);
     },
     localUser(): MemberRow {
       const local = members.getLocal();
@@ -113,6 +130,8 @@ export function createMemberService(ctx: ServiceContext, members: MemberReposito
       return db.transaction(() => {
         const member = requireMember(id);
         if (member.isLocalUser) throw new AppError('E_FORBIDDEN', 'The local user of this laptop cannot be removed');
+        const owned = members.ownedWorkspaceNames(id);
+        if (owned.length) throw new AppError('E_CONFLICT', `${member.name} owns ${owned.join(', ')}. Choose another owner first.`);
         const soleAdmin = members.soleAdminOf(id);
         if (soleAdmin.length) {
           throw new AppError('E_CONFLICT', `${member.name} is the only Admin of ${soleAdmin.join(', ')}. Make someone else Admin first.`);

@@ -101,7 +101,7 @@ describe('update', () => {
 
   it('refuses a stale expectedVersion with E_CONFLICT and changes nothing', () => {
     const ws = core.ok('workspaces:create', { name: 'alpha' });
-    core.ok('workspaces:update', { id: ws.id, changes: { owner: 'Ana' } });
+    core.ok('workspaces:update', { id: ws.id, changes: { description: 'changed elsewhere' } });
     const before = dumpTables(core);
     expect(core.call('workspaces:update', { id: ws.id, expectedVersion: 1, changes: { name: 'gamma' } })).toMatchObject({
       ok: false,

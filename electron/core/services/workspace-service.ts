@@ -30,8 +30,8 @@ export function newWorkspaceId(): string {
 
 /** Audit/change-log snapshot: what an admin can see, nothing derived. */
 function snapshot(row: WorkspaceWritable) {
-  const { id, name, description, environment, region, status, owner, monthlyBudgetMinor, currency, isDefault, version } = row;
-  return { id, name, description, environment, region, status, owner, monthlyBudgetMinor, currency, isDefault, version };
+  const { id, name, description, environment, region, status, owner, ownerMemberId, monthlyBudgetMinor, currency, isDefault, version } = row;
+  return { id, name, description, environment, region, status, owner, ownerMemberId, monthlyBudgetMinor, currency, isDefault, version };
 }
 
 function changedFields(before: object, after: object): Record<string, unknown> {
@@ -43,8 +43,11 @@ function changedFields(before: object, after: object): Record<string, unknown> {
 }
 
 export interface WorkspaceHooks {
-  /** Runs inside the create transaction (e.g. the creator becomes the first Admin). */
-  onCreated?: (workspaceId: string, at: string) => void;
+  /** Validates an owner (a member) or, with no ID, returns the default owner (the laptop's user). */
+  resolveOwner?: (memberId: string | undefined) => { id: string; name: string } | null;
+  /** Run inside the mutation's transaction: the creator and the owner get Admin membership. */
+  onCreated?: (workspaceId: string, at: string, ownerMemberId: string | null) => void;
+  onOwnerChanged?: (workspaceId: string, ownerMemberId: string, at: string) => void;
 }
 
 export function createWorkspaceService(ctx: ServiceContext, workspaces: WorkspaceRepository, hooks: WorkspaceHooks = {}) {
@@ -117,8 +120,13 @@ export function createWorkspaceService(ctx: ServiceContext, workspaces: Workspac
             `This workspace was changed elsewhere (version ${before.version}, you edited version ${input.expectedVersion}). Reload it and apply your changes again.`,
           );
         }
-        const changes = Object.fromEntries(Object.entries(input.changes).filter(([, v]) => v !== undefined));
+        const { ownerMemberId: newOwnerId, ...rest } = input.changes;
+        const changes = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
         const merged: WorkspaceWritable = { ...before, ...changes };
+        if (newOwnerId !== undefined && newOwnerId !== before.ownerMemberId) {
+          const owner = hooks.resolveOwner?.(newOwnerId);
+          if (owner) Object.assign(merged, { ownerMemberId: owner.id, owner: owner.name });
+        }
         const nameKey = workspaceNameKey(merged.name);
         assertNameFree(nameKey, before.id);
         const beforeSnap = snapshot(before);
@@ -126,6 +134,7 @@ export function createWorkspaceService(ctx: ServiceContext, workspaces: Workspac
         if (Object.keys(diff).length === 0) return toDto(before);
         const after: WorkspaceWritable = { ...merged, version: before.version + 1, updatedAt: ctx.now().toISOString() };
         workspaces.update(after, nameKey);
+        if (after.ownerMemberId && after.ownerMemberId !== before.ownerMemberId) hooks.onOwnerChanged?.(after.id, after.ownerMemberId, after.updatedAt);
         const afterSnap = snapshot(after);
         mutations.record({
           at: after.updatedAt,
@@ -208,6 +217,7 @@ export function createWorkspaceService(ctx: ServiceContext, workspaces: Workspac
     const nameKey = workspaceNameKey(input.name);
     assertNameFree(nameKey);
     const at = ctx.now().toISOString();
+    const owner = hooks.resolveOwner?.(input.ownerMemberId) ?? null;
     const row: WorkspaceWritable = {
       id: newWorkspaceId(),
       name: input.name.trim(),
@@ -215,7 +225,8 @@ export function createWorkspaceService(ctx: ServiceContext, workspaces: Workspac
       environment: input.environment ?? 'production',
       region: input.region ?? 'global',
       status: input.status ?? 'active',
-      owner: input.owner ?? ctx.actor(),
+      owner: owner?.name ?? ctx.actor(),
+      ownerMemberId: owner?.id ?? null,
       monthlyBudgetMinor: input.monthlyBudgetMinor ?? 0,
       currency: input.currency ?? 'USD',
       isDefault: input.isDefault,
@@ -236,7 +247,7 @@ export function createWorkspaceService(ctx: ServiceContext, workspaces: Workspac
       after: snap,
       change: { op: 'create', payload: snap, baseVersion: null },
     });
-    hooks.onCreated?.(row.id, at);
+    hooks.onCreated?.(row.id, at, row.ownerMemberId);
     return require(row.id);
   }
 

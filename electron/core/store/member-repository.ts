@@ -65,6 +65,8 @@ export function createMemberRepository(db: Db) {
       WHERE wm.member_id = ? AND wm.role = 'admin'
         AND (SELECT COUNT(*) FROM workspace_members x WHERE x.workspace_id = wm.workspace_id AND x.role = 'admin') = 1`,
   ).pluck();
+  const ownedWorkspaceNames = db.prepare('SELECT name FROM workspaces WHERE owner_member_id = ? ORDER BY name_key').pluck();
+  const assignUnowned = db.prepare('UPDATE workspaces SET owner_member_id = ? WHERE owner_member_id IS NULL');
   const workspacesWithoutAdmin = db.prepare(
     "SELECT id FROM workspaces w WHERE NOT EXISTS (SELECT 1 FROM workspace_members wm WHERE wm.workspace_id = w.id AND wm.role = 'admin')",
   ).pluck();
@@ -95,6 +97,9 @@ export function createMemberRepository(db: Db) {
     adminCount: (workspaceId: string) => adminCount.get(workspaceId) as number,
     soleAdminOf: (memberId: string) => soleAdminOf.all(memberId) as string[],
     workspacesWithoutAdmin: () => workspacesWithoutAdmin.all() as string[],
+    ownedWorkspaceNames: (memberId: string) => ownedWorkspaceNames.all(memberId) as string[],
+    /** First run / upgrade from free-text owners: unowned workspaces get the laptop's user. */
+    assignUnownedWorkspaces: (memberId: string) => void assignUnowned.run(memberId),
   };
 }
 export type MemberRepository = ReturnType<typeof createMemberRepository>;

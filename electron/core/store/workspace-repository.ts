@@ -9,6 +9,7 @@ export interface WorkspaceRow {
   region: Region;
   status: WorkspaceStatus;
   owner: string;
+  ownerMemberId: string | null;
   monthlyBudgetMinor: number;
   currency: string;
   isDefault: boolean;
@@ -23,7 +24,9 @@ export type WorkspaceWritable = Omit<WorkspaceRow, 'keyCount' | 'memberCount'>;
 
 // keyCount = active keys (not revoked, not expired), the number the per-workspace limit counts.
 const SELECT_COLUMNS = `
-  id, name, description, environment, region, status, owner,
+  id, name, description, environment, region, status,
+  COALESCE((SELECT m.name FROM members m WHERE m.id = workspaces.owner_member_id), workspaces.owner) AS owner,
+  owner_member_id AS ownerMemberId,
   monthly_budget_minor AS monthlyBudgetMinor, currency, is_default AS isDefault,
   (SELECT COUNT(*) FROM api_keys k WHERE k.workspace_id = workspaces.id AND k.revoked_at IS NULL
      AND (k.expires_at IS NULL OR k.expires_at > strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))) AS keyCount,
@@ -58,14 +61,14 @@ export function createWorkspaceRepository(db: Db) {
   const count = db.prepare('SELECT COUNT(*) FROM workspaces').pluck();
   const defaultRow = db.prepare(`SELECT ${SELECT_COLUMNS} FROM workspaces WHERE is_default = 1`);
   const insert = db.prepare(
-    `INSERT INTO workspaces (id, name, name_key, description, environment, region, status, owner,
+    `INSERT INTO workspaces (id, name, name_key, description, environment, region, status, owner, owner_member_id,
                              monthly_budget_minor, currency, is_default, version, created_at, updated_at)
-     VALUES (@id, @name, @nameKey, @description, @environment, @region, @status, @owner,
+     VALUES (@id, @name, @nameKey, @description, @environment, @region, @status, @owner, @ownerMemberId,
              @monthlyBudgetMinor, @currency, @isDefault, @version, @createdAt, @updatedAt)`,
   );
   const update = db.prepare(
     `UPDATE workspaces SET name = @name, name_key = @nameKey, description = @description, environment = @environment,
-            region = @region, status = @status, owner = @owner, monthly_budget_minor = @monthlyBudgetMinor,
+            region = @region, status = @status, owner = @owner, owner_member_id = @ownerMemberId, monthly_budget_minor = @monthlyBudgetMinor,
             currency = @currency, version = @version, updated_at = @updatedAt
       WHERE id = @id`,
   );

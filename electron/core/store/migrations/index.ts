@@ -4,6 +4,7 @@ import { migration001Initial } from './001-initial';
 import { migration002ApiKeys } from './002-api-keys';
 import { migration003AuditIndexes } from './003-audit-indexes';
 import { migration004Members } from './004-members';
+import { migration005WorkspaceOwnerMember } from './005-workspace-owner-member';
 
 export interface Migration {
   version: number;
@@ -12,7 +13,7 @@ export interface Migration {
 }
 
 /** Append-only. Never edit a shipped migration; add the next number. */
-export const MIGRATIONS: readonly Migration[] = [migration001Initial, migration002ApiKeys, migration003AuditIndexes, migration004Members];
+export const MIGRATIONS: readonly Migration[] = [migration001Initial, migration002ApiKeys, migration003AuditIndexes, migration004Members, migration005WorkspaceOwnerMember];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;
 

@@ -6,24 +6,25 @@ import { emptyWorkspaceForm, formToInput, WorkspaceFields, type WorkspaceFormVal
 
 interface Props {
   open: boolean;
-  defaultOwner: string;
+  /** The member preselected as owner: the active workspace's owner. */
+  defaultOwnerId: string;
   onClose: () => void;
   onCreated: (id: string) => void;
 }
 
-export function CreateWorkspaceDialog({ open, defaultOwner, onClose, onCreated }: Props) {
-  const [values, setValues] = useState<WorkspaceFormValues>(() => emptyWorkspaceForm(defaultOwner));
+export function CreateWorkspaceDialog({ open, defaultOwnerId, onClose, onCreated }: Props) {
+  const [values, setValues] = useState<WorkspaceFormValues>(() => emptyWorkspaceForm(defaultOwnerId));
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [formError, setFormError] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
 
   // Start each opening from a fresh form with the current default owner (it loads after first render).
   useEffect(() => {
-    if (open) setValues(emptyWorkspaceForm(defaultOwner));
-  }, [open, defaultOwner]);
+    if (open) setValues(emptyWorkspaceForm(defaultOwnerId));
+  }, [open, defaultOwnerId]);
 
   const close = () => {
-    setValues(emptyWorkspaceForm(defaultOwner));
+    setValues(emptyWorkspaceForm(defaultOwnerId));
     setErrors({});
     setFormError(null);
     onClose();

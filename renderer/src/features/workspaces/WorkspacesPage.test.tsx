@@ -15,6 +15,7 @@ const base: Workspace = {
   region: 'global',
   status: 'active',
   owner: 'ana',
+  ownerMemberId: 'mem-ana00001',
   monthlyBudgetMinor: 0,
   currency: 'USD',
   isDefault: true,
@@ -36,6 +37,8 @@ function installBridge(createResult: (input: { name: string }) => Result<unknown
       switch (channel) {
         case 'workspaces:list':
           return { ok: true, data: { items: workspaces, total: workspaces.length, pageIndex: 0, pageSize: 50, limit: 20 } };
+        case 'members:list':
+          return { ok: true, data: { items: [] } };
         case 'workspaces:getActive':
           return { ok: true, data: base };
         case 'overview:summary':

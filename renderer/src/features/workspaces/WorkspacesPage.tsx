@@ -130,7 +130,7 @@ export function WorkspacesPage() {
         ) : null}
       </div>
 
-      <CreateWorkspaceDialog open={createOpen} defaultOwner={active?.owner ?? ''} onClose={() => setCreateOpen(false)} onCreated={select} />
+      <CreateWorkspaceDialog open={createOpen} defaultOwnerId={active?.ownerMemberId ?? ''} onClose={() => setCreateOpen(false)} onCreated={select} />
       <DeleteWorkspaceDialog
         workspace={deleting}
         onClose={() => setDeleting(null)}

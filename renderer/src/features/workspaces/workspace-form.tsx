@@ -11,6 +11,7 @@ import {
   type WorkspaceStatus,
 } from '../../../../shared/domain/workspace-rules';
 import { Field } from '../../components/Field';
+import { useMemberOptions } from '../members/use-member-options';
 
 export interface WorkspaceFormValues {
   name: string;
@@ -18,18 +19,18 @@ export interface WorkspaceFormValues {
   environment: Environment;
   region: Region;
   status: WorkspaceStatus;
-  owner: string;
+  ownerMemberId: string;
   budget: string;
   currency: string;
 }
 
-export const emptyWorkspaceForm = (owner: string): WorkspaceFormValues => ({
+export const emptyWorkspaceForm = (ownerMemberId: string): WorkspaceFormValues => ({
   name: '',
   description: '',
   environment: 'production',
   region: 'global',
   status: 'active',
-  owner,
+  ownerMemberId,
   budget: '0',
   currency: 'USD',
 });
@@ -41,7 +42,7 @@ export function formFromWorkspace(ws: Workspace): WorkspaceFormValues {
     environment: ws.environment,
     region: ws.region,
     status: ws.status,
-    owner: ws.owner,
+    ownerMemberId: ws.ownerMemberId ?? '',
     budget: formatMinorPlain(ws.monthlyBudgetMinor, ws.currency),
     currency: ws.currency,
   };
@@ -49,12 +50,15 @@ export function formFromWorkspace(ws: Workspace): WorkspaceFormValues {
 
 /** Converts the form to channel input; a budget the user mistyped is reported as a field error. */
 export function formToInput(values: WorkspaceFormValues):
-  | { ok: true; input: Omit<WorkspaceFormValues, 'budget'> & { monthlyBudgetMinor: number; currency: 'USD' } }
+  | { ok: true; input: Omit<WorkspaceFormValues, 'budget' | 'ownerMemberId'> & { ownerMemberId?: string; monthlyBudgetMinor: number; currency: 'USD' } }
   | { ok: false; errors: Record<string, string> } {
   const minor = parseMoneyToMinor(values.budget, values.currency);
   if (minor === null) return { ok: false, errors: { monthlyBudgetMinor: 'Enter an amount like 1500 or 1500.50' } };
-  const { budget: _budget, ...rest } = values;
-  return { ok: true, input: { ...rest, monthlyBudgetMinor: minor, currency: values.currency as 'USD' } };
+  const { budget: _budget, ownerMemberId, ...rest } = values;
+  return {
+    ok: true,
+    input: { ...rest, ...(ownerMemberId ? { ownerMemberId } : {}), monthlyBudgetMinor: minor, currency: values.currency as 'USD' },
+  };
 }
 
 interface WorkspaceFieldsProps {
@@ -65,13 +69,21 @@ interface WorkspaceFieldsProps {
 }
 
 export function WorkspaceFields({ values, errors, onChange, disabled = false }: WorkspaceFieldsProps) {
+  const members = useMemberOptions();
   return (
     <div className="form-grid">
       <Field label="Name" error={errors.name} hint={`1–${WORKSPACE_NAME_MAX} characters, unique`}>
         <input value={values.name} disabled={disabled} onChange={(e) => onChange({ name: e.target.value })} autoComplete="off" />
       </Field>
-      <Field label="Owner" error={errors.owner}>
-        <input value={values.owner} disabled={disabled} onChange={(e) => onChange({ owner: e.target.value })} />
+      <Field label="Owner" error={errors.ownerMemberId}>
+        <select value={values.ownerMemberId} disabled={disabled} onChange={(e) => onChange({ ownerMemberId: e.target.value })}>
+          {values.ownerMemberId === '' ? <option value="">Choose a member…</option> : null}
+          {members.map((m) => (
+            <option key={m.id} value={m.id}>
+              {m.name}
+            </option>
+          ))}
+        </select>
       </Field>
       <Field label="Environment" error={errors.environment}>
         <select value={values.environment} disabled={disabled} onChange={(e) => onChange({ environment: e.target.value as Environment })}>
