@@ -160,7 +160,7 @@ export function AuditPage() {
         empty="No audit entries match these filters."
       />
       <div className="table-footer">
-        <span>{rows.length} entries shown</span>
+        <span>{rows.length} {rows.length === 1 ? "entry" : "entries"} shown{next !== null ? " (more available)" : ""}</span>
         {next !== null ? (
           <button type="button" onClick={() => void load(next)}>
             Load more
