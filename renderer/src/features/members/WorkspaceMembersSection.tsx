@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { ROLES, type Member, type Role, type WorkspaceMember } from '../../../../shared/contract/member-schemas';
+import { OptionSelect } from '../../components/OptionSelect';
 import { errorMessage, invoke } from '../../ipc/client';
 import { refreshAfterWorkspaceChange } from '../../stores/app-store';
 
@@ -44,17 +45,12 @@ export function WorkspaceMembersSection({ workspaceId }: { workspaceId: string }
               {m.isLocalUser ? ' (you)' : ''}
               <small>{m.email}</small>
             </span>
-            <select
+            <OptionSelect
               aria-label={`Role for ${m.name}`}
+              options={ROLES}
               value={m.role}
-              onChange={(e) => void act(() => invoke('workspaceMembers:setRole', { workspaceId, memberId: m.memberId, role: e.target.value as Role }))}
-            >
-              {ROLES.map((r) => (
-                <option key={r.id} value={r.id}>
-                  {r.label}
-                </option>
-              ))}
-            </select>
+              onValueChange={(role) => void act(() => invoke('workspaceMembers:setRole', { workspaceId, memberId: m.memberId, role }))}
+            />
             <button type="button" className="link-button" aria-label={`Remove ${m.name}`} onClick={() => void act(() => invoke('workspaceMembers:remove', { workspaceId, memberId: m.memberId }))}>
               Remove
             </button>
@@ -70,13 +66,7 @@ export function WorkspaceMembersSection({ workspaceId }: { workspaceId: string }
             </option>
           ))}
         </select>
-        <select aria-label="Role for new member" value={addRole} onChange={(e) => setAddRole(e.target.value as Role)}>
-          {ROLES.map((r) => (
-            <option key={r.id} value={r.id}>
-              {r.label}
-            </option>
-          ))}
-        </select>
+        <OptionSelect aria-label="Role for new member" options={ROLES} value={addRole} onValueChange={setAddRole} />
         <button
           type="button"
           disabled={!addId}

@@ -11,6 +11,7 @@ import {
   type WorkspaceStatus,
 } from '../../../../shared/domain/workspace-rules';
 import { Field } from '../../components/Field';
+import { OptionSelect } from '../../components/OptionSelect';
 import { useMemberOptions } from '../members/use-member-options';
 
 export interface WorkspaceFormValues {
@@ -86,31 +87,13 @@ export function WorkspaceFields({ values, errors, onChange, disabled = false }: 
         </select>
       </Field>
       <Field label="Environment" error={errors.environment}>
-        <select value={values.environment} disabled={disabled} onChange={(e) => onChange({ environment: e.target.value as Environment })}>
-          {ENVIRONMENTS.map((o) => (
-            <option key={o.id} value={o.id}>
-              {o.label}
-            </option>
-          ))}
-        </select>
+        <OptionSelect options={ENVIRONMENTS} value={values.environment} disabled={disabled} onValueChange={(environment) => onChange({ environment })} />
       </Field>
       <Field label="Region" error={errors.region}>
-        <select value={values.region} disabled={disabled} onChange={(e) => onChange({ region: e.target.value as Region })}>
-          {REGIONS.map((o) => (
-            <option key={o.id} value={o.id}>
-              {o.label}
-            </option>
-          ))}
-        </select>
+        <OptionSelect options={REGIONS} value={values.region} disabled={disabled} onValueChange={(region) => onChange({ region })} />
       </Field>
       <Field label="Status" error={errors.status}>
-        <select value={values.status} disabled={disabled} onChange={(e) => onChange({ status: e.target.value as WorkspaceStatus })}>
-          {WORKSPACE_STATUSES.map((o) => (
-            <option key={o.id} value={o.id}>
-              {o.label}
-            </option>
-          ))}
-        </select>
+        <OptionSelect options={WORKSPACE_STATUSES} value={values.status} disabled={disabled} onValueChange={(status) => onChange({ status })} />
       </Field>
       <div className="form-row">
         <Field label="Monthly budget" error={errors.monthlyBudgetMinor}>
