@@ -262,6 +262,7 @@ export async function writeCsvFile<Row>(opts: WriteCsvFileOptions<Row>): Promise
     let text = CSV_BOM + headerLine(columns);
     let count = 0;
 
+    // Two loops on purpose: the sync one has no per-row await (the 1M-row hot path); only batches are awaited.
     if (Symbol.iterator in rows) {
       const it = rows[Symbol.iterator]();
       openSync = it;

@@ -1,21 +1,10 @@
 import { AppError } from '../../../shared/contract/errors';
-import type { AuditEntrySummary } from '../../../shared/contract/audit-schemas';
 import { csvToString, type CsvColumn } from '../csv/csv-writer';
+import type { AuditEntrySummary } from '../../../shared/contract/audit-schemas';
+import { changedFields } from '../store/snapshot-diff';
 import type { AuditFilter, AuditRepository, AuditRow } from '../store/audit-repository';
 
 const parse = (json: string | null): Record<string, unknown> | null => (json ? (JSON.parse(json) as Record<string, unknown>) : null);
-
-/** Fields whose value differs between before and after (all fields for create/delete). */
-export function changedFields(before: Record<string, unknown> | null, after: Record<string, unknown> | null) {
-  const keys = new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})]);
-  const out: AuditEntrySummary['changes'] = [];
-  for (const field of keys) {
-    const b = before?.[field] ?? null;
-    const a = after?.[field] ?? null;
-    if (JSON.stringify(b) !== JSON.stringify(a)) out.push({ field, before: b, after: a });
-  }
-  return out;
-}
 
 function summarize(row: AuditRow): AuditEntrySummary {
   const { beforeJson, afterJson, ...rest } = row;

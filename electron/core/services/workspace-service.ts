@@ -5,6 +5,7 @@ import type { Workspace } from '../../../shared/contract/workspace-schemas';
 import { workspaceNameKey } from '../../../shared/domain/workspace-rules';
 import type { Db } from '../store/database';
 import type { MutationLog } from '../store/mutation-log';
+import { changedFields } from '../store/snapshot-diff';
 import type { SettingsRepository } from '../store/settings-repository';
 import type { WorkspaceRepository, WorkspaceRow, WorkspaceWritable } from '../store/workspace-repository';
 
@@ -32,14 +33,6 @@ export function newWorkspaceId(): string {
 function snapshot(row: WorkspaceWritable) {
   const { id, name, description, environment, region, status, owner, ownerMemberId, monthlyBudgetMinor, currency, isDefault, version } = row;
   return { id, name, description, environment, region, status, owner, ownerMemberId, monthlyBudgetMinor, currency, isDefault, version };
-}
-
-function changedFields(before: object, after: object): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(after)) {
-    if ((before as Record<string, unknown>)[key] !== value) out[key] = value;
-  }
-  return out;
 }
 
 export interface WorkspaceHooks {
@@ -130,7 +123,7 @@ export function createWorkspaceService(ctx: ServiceContext, workspaces: Workspac
         const nameKey = workspaceNameKey(merged.name);
         assertNameFree(nameKey, before.id);
         const beforeSnap = snapshot(before);
-        const diff = changedFields(beforeSnap, snapshot(merged));
+        const diff = Object.fromEntries(changedFields(beforeSnap, snapshot(merged)).map((c) => [c.field, c.after]));
         if (Object.keys(diff).length === 0) return toDto(before);
         const after: WorkspaceWritable = { ...merged, version: before.version + 1, updatedAt: ctx.now().toISOString() };
         workspaces.update(after, nameKey);
