@@ -1,7 +1,13 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { ChannelName } from '../../shared/contract/channel-names';
+import { createExportsFeature } from './handlers/export-handlers';
+import type { CoreBase } from './handlers/feature';
+import { createModelsFeature } from './handlers/model-handlers';
 import { createDispatcher, type Dispatcher, type HandlerMap, type Sender } from './handlers/pipeline';
+import { createProviderKeysFeature } from './handlers/provider-key-handlers';
+import { createUsageFeature } from './handlers/usage-handlers';
+import type { HostCapabilities } from './host-capabilities';
 import { createAuditService } from './services/audit-service';
 import { createKeyService } from './services/key-service';
 import { createMemberService } from './services/member-service';
@@ -23,6 +29,8 @@ export interface CoreOptions {
   localUserName?: string;
   now?: () => Date;
   logError?: (channel: string, error: unknown) => void;
+  /** What the door offers beyond plain Node (OS encryption, save dialog). */
+  capabilities?: HostCapabilities;
 }
 
 export interface Core {
@@ -68,7 +76,15 @@ export function createCore(options: CoreOptions): Core {
   workspaces.ensureInitialized(localUserName);
   members.ensureLocalUserAndAdmins(localUserName);
 
+  const base: CoreBase = { options, dataDir: options.dataDir, ctx, workspaceRepo, keyRepo, memberRepo };
+  const features = [createModelsFeature(base), createProviderKeysFeature(base), createUsageFeature(base), createExportsFeature(base)] as const;
+  const [models, providerKeys, usage, exportsFeature] = features;
+
   const handlers: HandlerMap = {
+    ...models.handlers,
+    ...providerKeys.handlers,
+    ...usage.handlers,
+    ...exportsFeature.handlers,
     'app:info': () => {
       const s = settings.get();
       return {
@@ -123,7 +139,15 @@ export function createCore(options: CoreOptions): Core {
     isTrustedSender: options.isTrustedSender,
     logError: options.logError ?? ((channel, error) => console.error(`[gatehouse] ${channel} failed:`, error instanceof Error ? error.message : error)),
   });
-  return { db, dataDir: options.dataDir, dispatcher, close: () => db.close() };
+  return {
+    db,
+    dataDir: options.dataDir,
+    dispatcher,
+    close: () => {
+      for (const feature of features) feature.dispose?.();
+      db.close();
+    },
+  };
 }
 
 export type { ChannelName };

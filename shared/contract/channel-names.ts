@@ -1,8 +1,17 @@
+import { EXPORT_CHANNEL_NAMES } from './export-channels';
+import { MODEL_CHANNEL_NAMES } from './model-channels';
+import { PROVIDER_KEY_CHANNEL_NAMES } from './provider-key-channels';
+import { USAGE_CHANNEL_NAMES } from './usage-channels';
+
 /**
  * Every IPC channel, `domain:verb`. Kept free of zod so the preload allowlist can import it
  * without bundling the schemas. `contract.ts` must define exactly these keys.
  */
 export const CHANNEL_NAMES = [
+  ...MODEL_CHANNEL_NAMES,
+  ...PROVIDER_KEY_CHANNEL_NAMES,
+  ...USAGE_CHANNEL_NAMES,
+  ...EXPORT_CHANNEL_NAMES,
   'app:info',
   'overview:summary',
   'workspaces:list',

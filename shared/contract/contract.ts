@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import { auditExportInput, auditExportOutput, auditGetOutput, auditListInput, auditListOutput } from './audit-schemas';
+import type { ChannelDefinition } from './channel-definition';
 import type { ChannelName } from './channel-names';
+import { exportContract } from './export-schemas';
+import { modelContract } from './model-schemas';
+import { providerKeyContract } from './provider-key-schemas';
+import { usageContract } from './usage-schemas';
 import {
   memberCreateInput,
   memberIdInput,
@@ -33,10 +38,7 @@ import {
   workspaceUpdateInput,
 } from './workspace-schemas';
 
-export interface ChannelDefinition {
-  input: z.ZodType;
-  output: z.ZodType;
-}
+export type { ChannelDefinition };
 
 const empty = z.strictObject({});
 
@@ -63,6 +65,10 @@ const overviewSummaryOutput = z.strictObject({
 
 /** The single source of truth for every channel: name → strict input and output schemas. */
 export const contract = {
+  ...modelContract,
+  ...providerKeyContract,
+  ...usageContract,
+  ...exportContract,
   'app:info': { input: empty, output: appInfoOutput },
   'overview:summary': { input: empty, output: overviewSummaryOutput },
   'workspaces:list': { input: workspaceListInput, output: workspaceListOutput },

@@ -5,3 +5,7 @@ export * from './workspace-schemas';
 export * from './key-schemas';
 export * from './audit-schemas';
 export * from './member-schemas';
+export * from './model-schemas';
+export * from './provider-key-schemas';
+export * from './usage-schemas';
+export * from './export-schemas';

@@ -15,40 +15,40 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
-function cli(argv: string[], env: NodeJS.ProcessEnv = {}) {
+async function cli(argv: string[], env: NodeJS.ProcessEnv = {}) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = runCli(argv, { out: (t) => out.push(t), err: (t) => err.push(t), env });
+  const code = await runCli(argv, { out: (t) => out.push(t), err: (t) => err.push(t), env });
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 /** Runs against the temp data dir. */
 const gh = (...argv: string[]) => cli(['--data-dir', dataDir, ...argv]);
 
-function listNames(): string[] {
-  const r = gh('workspaces', 'list', '--json');
+async function listNames(): Promise<string[]> {
+  const r = await gh('workspaces', 'list', '--json');
   expect(r.code).toBe(0);
   return (JSON.parse(r.out) as Array<{ name: string }>).map((w) => w.name);
 }
 
 describe('workspaces commands', () => {
-  it('create --json prints the workspace with labels mapped to ids and the budget in minor units', () => {
-    const r = gh('workspaces', 'create', '--name', 'X', '--environment', 'Staging', '--region', 'EU', '--budget', '1500.50', '--json');
+  it('create --json prints the workspace with labels mapped to ids and the budget in minor units', async () => {
+    const r = await gh('workspaces', 'create', '--name', 'X', '--environment', 'Staging', '--region', 'EU', '--budget', '1500.50', '--json');
     expect(r).toMatchObject({ code: 0, err: '' });
     const ws = JSON.parse(r.out);
     expect(ws).toMatchObject({ name: 'X', environment: 'staging', region: 'eu', monthlyBudgetMinor: 150050, currency: 'USD', isDefault: false, version: 1 });
     expect(ws.id).toMatch(/^ws-[a-z0-9]+$/);
   });
 
-  it('create without --json prints a human line; --budget with thousands separators works', () => {
-    const r = gh('workspaces', 'create', '--name', 'Human', '--budget', '1,234.5');
+  it('create without --json prints a human line; --budget with thousands separators works', async () => {
+    const r = await gh('workspaces', 'create', '--name', 'Human', '--budget', '1,234.5');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^Created workspace Human \(ws-[a-z0-9]+\)$/);
-    const list = JSON.parse(gh('workspaces', 'list', '--json').out) as Array<{ name: string; monthlyBudgetMinor: number }>;
+    const list = JSON.parse((await gh('workspaces', 'list', '--json')).out) as Array<{ name: string; monthlyBudgetMinor: number }>;
     expect(list.find((w) => w.name === 'Human')?.monthlyBudgetMinor).toBe(123450);
   });
 
-  it('list --json prints an array (the default workspace on a fresh store)', () => {
-    const r = gh('workspaces', 'list', '--json');
+  it('list --json prints an array (the default workspace on a fresh store)', async () => {
+    const r = await gh('workspaces', 'list', '--json');
     expect(r.code).toBe(0);
     const items = JSON.parse(r.out);
     expect(Array.isArray(items)).toBe(true);
@@ -56,79 +56,79 @@ describe('workspaces commands', () => {
     expect(items[0]).toMatchObject({ name: 'Default Workspace', isDefault: true });
   });
 
-  it('list --search filters, and the table view names the default', () => {
-    gh('workspaces', 'create', '--name', 'Search Team');
-    gh('workspaces', 'create', '--name', 'Billing');
-    expect((JSON.parse(gh('workspaces', 'list', '--search', 'search', '--json').out) as unknown[]).length).toBe(1);
-    const table = gh('workspaces', 'list');
+  it('list --search filters, and the table view names the default', async () => {
+    await gh('workspaces', 'create', '--name', 'Search Team');
+    await gh('workspaces', 'create', '--name', 'Billing');
+    expect((JSON.parse((await gh('workspaces', 'list', '--search', 'search', '--json')).out) as unknown[]).length).toBe(1);
+    const table = await gh('workspaces', 'list');
     expect(table.code).toBe(0);
     expect(table.out).toMatch(/^NAME\s+ID\s+ENVIRONMENT/);
     expect(table.out).toContain('Default Workspace (default)');
-    expect(gh('workspaces', 'list', '--search', 'zzz').out).toBe('No workspaces match.');
+    expect((await gh('workspaces', 'list', '--search', 'zzz')).out).toBe('No workspaces match.');
   });
 
-  it('rename ID --name Y --json prints the renamed workspace with the same id', () => {
-    const id = JSON.parse(gh('workspaces', 'create', '--name', 'Before', '--json').out).id as string;
-    const r = gh('workspaces', 'rename', id, '--name', 'After', '--json');
+  it('rename ID --name Y --json prints the renamed workspace with the same id', async () => {
+    const id = JSON.parse((await gh('workspaces', 'create', '--name', 'Before', '--json')).out).id as string;
+    const r = await gh('workspaces', 'rename', id, '--name', 'After', '--json');
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out)).toMatchObject({ id, name: 'After', version: 2 });
-    expect(listNames()).toContain('After');
+    expect(await listNames()).toContain('After');
   });
 
-  it('delete ID --confirm WRONG exits non-zero with E_VALIDATION and keeps the workspace', () => {
-    const id = JSON.parse(gh('workspaces', 'create', '--name', 'Keep Me', '--json').out).id as string;
-    const r = gh('workspaces', 'delete', id, '--confirm', 'WRONG');
+  it('delete ID --confirm WRONG exits non-zero with E_VALIDATION and keeps the workspace', async () => {
+    const id = JSON.parse((await gh('workspaces', 'create', '--name', 'Keep Me', '--json')).out).id as string;
+    const r = await gh('workspaces', 'delete', id, '--confirm', 'WRONG');
     expect(r.code).not.toBe(0);
     expect(r.err).toMatch(/E_VALIDATION/);
     expect(r.out).toBe('');
-    expect(listNames()).toContain('Keep Me');
-    const ok = gh('workspaces', 'delete', id, '--confirm', 'Keep Me');
+    expect(await listNames()).toContain('Keep Me');
+    const ok = await gh('workspaces', 'delete', id, '--confirm', 'Keep Me');
     expect(ok.code).toBe(0);
-    expect(listNames()).not.toContain('Keep Me');
+    expect(await listNames()).not.toContain('Keep Me');
   });
 
-  it('the 21st workspace (default + 19 + 1) prints E_LIMIT and exits non-zero', () => {
-    for (let i = 1; i <= 19; i += 1) expect(gh('workspaces', 'create', '--name', `WS ${i}`).code).toBe(0);
-    const r = gh('workspaces', 'create', '--name', 'One Too Many');
+  it('the 21st workspace (default + 19 + 1) prints E_LIMIT and exits non-zero', async () => {
+    for (let i = 1; i <= 19; i += 1) expect((await gh('workspaces', 'create', '--name', `WS ${i}`)).code).toBe(0);
+    const r = await gh('workspaces', 'create', '--name', 'One Too Many');
     expect(r.code).not.toBe(0);
     expect(r.err).toMatch(/^E_LIMIT: .*20/);
-    expect(listNames()).toHaveLength(20);
+    expect(await listNames()).toHaveLength(20);
   });
 
-  it('a duplicate name prints E_CONFLICT', () => {
-    gh('workspaces', 'create', '--name', 'Dup');
-    const r = gh('workspaces', 'create', '--name', 'dup');
+  it('a duplicate name prints E_CONFLICT', async () => {
+    await gh('workspaces', 'create', '--name', 'Dup');
+    const r = await gh('workspaces', 'create', '--name', 'dup');
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/^E_CONFLICT/);
   });
 });
 
 describe('call', () => {
-  it("call workspaces:create '{\"name\":\"x\",\"bogus\":1}' → E_VALIDATION, exit 1, nothing created", () => {
-    const r = gh('call', 'workspaces:create', '{"name":"x","bogus":1}');
+  it("call workspaces:create '{\"name\":\"x\",\"bogus\":1}' → E_VALIDATION, exit 1, nothing created", async () => {
+    const r = await gh('call', 'workspaces:create', '{"name":"x","bogus":1}');
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/^E_VALIDATION/);
     expect(r.err).toContain('bogus');
-    expect(listNames()).toEqual(['Default Workspace']);
+    expect(await listNames()).toEqual(['Default Workspace']);
   });
 
-  it('call prints the result data as JSON', () => {
-    const r = gh('call', 'workspaces:create', '{"name":"Via Call","monthlyBudgetMinor":7}');
+  it('call prints the result data as JSON', async () => {
+    const r = await gh('call', 'workspaces:create', '{"name":"Via Call","monthlyBudgetMinor":7}');
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out)).toMatchObject({ name: 'Via Call', monthlyBudgetMinor: 7 });
-    const info = JSON.parse(gh('call', 'app:info').out);
+    const info = JSON.parse((await gh('call', 'app:info')).out);
     expect(info).toMatchObject({ name: 'Gatehouse', dataDir });
   });
 
-  it.each([['{name: x}'], ['{"name":'], ["{'name':'x'}"], ['']])('invalid JSON %j → non-zero, store not even opened', (text) => {
-    const r = gh('call', 'workspaces:create', text);
+  it.each([['{name: x}'], ['{"name":'], ["{'name':'x'}"], ['']])('invalid JSON %j → non-zero, store not even opened', async (text) => {
+    const r = await gh('call', 'workspaces:create', text);
     expect(r.code).not.toBe(0);
     expect(r.err).toMatch(/E_VALIDATION: The input is not valid JSON/);
     expect(fs.existsSync(path.join(dataDir, DATABASE_FILE_NAME))).toBe(false);
   });
 
-  it('unknown channel → non-zero', () => {
-    const r = gh('call', 'workspaces:drop', '{}');
+  it('unknown channel → non-zero', async () => {
+    const r = await gh('call', 'workspaces:drop', '{}');
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/Unknown channel/);
   });
@@ -141,8 +141,8 @@ describe('usage errors', () => {
     [['--force', 'workspaces', 'list']],
     [['workspaces', 'create', '--name']],
     [['-x', 'workspaces', 'list']],
-  ])('unknown or malformed flags %j → exit 2, store not opened', (argv) => {
-    const r = gh(...argv);
+  ])('unknown or malformed flags %j → exit 2, store not opened', async (argv) => {
+    const r = await gh(...argv);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/E_VALIDATION/);
     expect(fs.existsSync(path.join(dataDir, DATABASE_FILE_NAME))).toBe(false);
@@ -161,17 +161,17 @@ describe('usage errors', () => {
     [['workspaces', 'rename', '--name', 'Y']],
     [['workspaces', 'delete', 'ws-abcd1234']],
     [['workspaces', 'delete', 'ws-abcd1234', 'extra', '--confirm', 'x']],
-  ])('%j → exit 2, nothing written', (argv) => {
-    const r = gh(...argv);
+  ])('%j → exit 2, nothing written', async (argv) => {
+    const r = await gh(...argv);
     expect(r.code).toBe(2);
     expect(r.out).toBe('');
     expect(fs.existsSync(path.join(dataDir, DATABASE_FILE_NAME))).toBe(false);
   });
 
-  it('no arguments prints usage to stderr with exit 2; --help prints it to stdout with exit 0', () => {
-    expect(cli([])).toMatchObject({ code: 2, out: '' });
-    expect(cli([]).err).toMatch(/^Usage: gatehouse/);
-    const help = cli(['--help']);
+  it('no arguments prints usage to stderr with exit 2; --help prints it to stdout with exit 0', async () => {
+    expect(await cli([])).toMatchObject({ code: 2, out: '' });
+    expect((await cli([])).err).toMatch(/^Usage: gatehouse/);
+    const help = await cli(['--help']);
     expect(help.code).toBe(0);
     expect(help.out).toMatch(/^Usage: gatehouse/);
   });
@@ -179,27 +179,27 @@ describe('usage errors', () => {
   // Regression, fixed: a stray positional after `workspaces create` / `workspaces list` is silently ignored
   // (cli.ts planRequest: `arg` is only read for rename/delete, and `rest.length > 0` is the only
   // check). An unquoted name, `--name My Team`, creates a workspace called "My" and exits 0.
-  it('an unquoted multi-word name is refused instead of silently truncated', () => {
-    const r = gh('workspaces', 'create', '--name', 'My', 'Team');
+  it('an unquoted multi-word name is refused instead of silently truncated', async () => {
+    const r = await gh('workspaces', 'create', '--name', 'My', 'Team');
     expect(r.code).toBe(2);
-    expect(fs.existsSync(path.join(dataDir, DATABASE_FILE_NAME)) ? listNames() : []).not.toContain('My');
+    expect(fs.existsSync(path.join(dataDir, DATABASE_FILE_NAME)) ? await listNames() : []).not.toContain('My');
   });
 });
 
 describe('data dir', () => {
-  it('GATEHOUSE_DATA_DIR is honoured when --data-dir is absent', () => {
+  it('GATEHOUSE_DATA_DIR is honoured when --data-dir is absent', async () => {
     const envDir = path.join(dataDir, 'from-env');
-    const r = cli(['workspaces', 'create', '--name', 'Env Team', '--json'], { GATEHOUSE_DATA_DIR: envDir });
+    const r = await cli(['workspaces', 'create', '--name', 'Env Team', '--json'], { GATEHOUSE_DATA_DIR: envDir });
     expect(r.code).toBe(0);
     expect(fs.existsSync(path.join(envDir, DATABASE_FILE_NAME))).toBe(true);
-    const list = cli(['workspaces', 'list', '--json'], { GATEHOUSE_DATA_DIR: envDir });
+    const list = await cli(['workspaces', 'list', '--json'], { GATEHOUSE_DATA_DIR: envDir });
     expect((JSON.parse(list.out) as Array<{ name: string }>).map((w) => w.name)).toContain('Env Team');
   });
 
-  it('--data-dir wins over GATEHOUSE_DATA_DIR', () => {
+  it('--data-dir wins over GATEHOUSE_DATA_DIR', async () => {
     const envDir = path.join(dataDir, 'env');
     const flagDir = path.join(dataDir, 'flag');
-    expect(cli(['--data-dir', flagDir, 'workspaces', 'list'], { GATEHOUSE_DATA_DIR: envDir }).code).toBe(0);
+    expect((await cli(['--data-dir', flagDir, 'workspaces', 'list'], { GATEHOUSE_DATA_DIR: envDir })).code).toBe(0);
     expect(fs.existsSync(path.join(flagDir, DATABASE_FILE_NAME))).toBe(true);
     expect(fs.existsSync(envDir)).toBe(false);
   });
@@ -210,7 +210,7 @@ describe('data dir', () => {
     const db = new Database(file);
     db.pragma('user_version = 999');
     db.close();
-    const r = gh('workspaces', 'list');
+    const r = await gh('workspaces', 'list');
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/^E_INTERNAL: Cannot open the Gatehouse store .*newer Gatehouse/);
     const check = new Database(file, { readonly: true });
@@ -220,7 +220,7 @@ describe('data dir', () => {
 });
 
 describe('the real bin', () => {
-  it('node bin/gatehouse.mjs --data-dir D workspaces list --json exits 0 and prints JSON', () => {
+  it('node bin/gatehouse.mjs --data-dir D workspaces list --json exits 0 and prints JSON', async () => {
     const result = spawnSync(process.execPath, ['bin/gatehouse.mjs', '--data-dir', dataDir, 'workspaces', 'list', '--json'], {
       cwd: repoRoot,
       encoding: 'utf8',
@@ -234,7 +234,7 @@ describe('the real bin', () => {
     expect(items).toEqual([expect.objectContaining({ name: 'Default Workspace', isDefault: true })]);
   });
 
-  it('the real bin exits non-zero on a failed call', () => {
+  it('the real bin exits non-zero on a failed call', async () => {
     const result = spawnSync(process.execPath, ['bin/gatehouse.mjs', '--data-dir', dataDir, 'call', 'workspaces:create', '{"bogus":1}'], {
       cwd: repoRoot,
       encoding: 'utf8',

@@ -5,14 +5,12 @@ import type { Workspace } from '../../../shared/contract/workspace-schemas';
 import { DEFAULT_CURRENCY, formatMoney, parseMoneyToMinor } from '../../../shared/domain/money';
 import { ENVIRONMENTS, REGIONS, labelOf } from '../../../shared/domain/workspace-rules';
 import { createCore } from '../../core/core';
+import { UsageError, type CliIo, type CliPlan, type CliValues } from './commands/cli-plan';
+import { planModelsCommand } from './commands/models-command';
+import { planUsageCommand } from './commands/usage-command';
 import { defaultDataDir } from '../../core/data-dir';
 import { APP_VERSION } from '../app-version';
 
-export interface CliIo {
-  out: (text: string) => void;
-  err: (text: string) => void;
-  env: NodeJS.ProcessEnv;
-}
 
 export const CLI_USAGE = `Usage: gatehouse [--data-dir DIR] <command>
 
@@ -26,7 +24,6 @@ Commands:
 Data dir: --data-dir, else $GATEHOUSE_DATA_DIR, else the desktop app's data folder.
 Environments: ${ENVIRONMENTS.map((e) => e.label).join(', ')}. Regions: ${REGIONS.map((r) => r.label).join(', ')}.`;
 
-class UsageError extends Error {}
 
 /** Accepts an id ("eu") or a label ("EU", "Rwanda") case-insensitively. */
 function pickOption(list: readonly { id: string; label: string }[], value: string | undefined, what: string): string | undefined {
@@ -57,8 +54,10 @@ function workspaceTable(items: Workspace[]): string {
   return [header, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
 }
 
-/** Runs one CLI invocation in-process and returns the exit code (0 ok, 1 failed call, 2 bad usage). */
-export function runCli(argv: string[], io: CliIo): number {
+export type { CliIo };
+
+/** Runs one CLI invocation in-process and resolves the exit code (0 ok, 1 failed call, 2 bad usage). */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
@@ -75,6 +74,19 @@ export function runCli(argv: string[], io: CliIo): number {
         budget: { type: 'string' },
         currency: { type: 'string' },
         confirm: { type: 'string' },
+        // models
+        vendor: { type: 'string' },
+        type: { type: 'string' },
+        // usage and export
+        days: { type: 'string' },
+        rows: { type: 'string' },
+        seed: { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        'group-by': { type: 'string' },
+        bucket: { type: 'string' },
+        workspace: { type: 'string' },
+        out: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -88,7 +100,7 @@ export function runCli(argv: string[], io: CliIo): number {
     return values.help ? 0 : 2;
   }
 
-  let request: { channel: string; input: unknown; print: (data: unknown) => string };
+  let request: CliPlan;
   try {
     request = planRequest(positionals, values);
   } catch (error) {
@@ -108,6 +120,7 @@ export function runCli(argv: string[], io: CliIo): number {
     return 1;
   }
   try {
+    if ('run' in request) return await request.run(core, io);
     const result: Result<unknown> = core.dispatcher.dispatch(request.channel, request.input, { kind: 'cli' });
     if (!result.ok) {
       io.err(formatError(result.error));
@@ -120,9 +133,7 @@ export function runCli(argv: string[], io: CliIo): number {
   }
 }
 
-type Values = Record<string, string | boolean | undefined>;
-
-function planRequest(positionals: string[], values: Values) {
+function planRequest(positionals: string[], values: CliValues): CliPlan {
   const [command, sub, arg, ...rest] = positionals;
   const json = values.json === true;
   const asJson = (data: unknown) => JSON.stringify(data, null, 2);
@@ -142,6 +153,13 @@ function planRequest(positionals: string[], values: Values) {
       }
     }
     return { channel: sub, input, print: asJson };
+  }
+  try {
+    if (command === 'models') return planModelsCommand(positionals.slice(1), values);
+    if (command === 'usage' || command === 'export') return planUsageCommand(command, positionals.slice(1), values);
+  } catch (error) {
+    if (error instanceof UsageError) throw new UsageError(`${error.message}\n\n${CLI_USAGE}`);
+    throw error;
   }
   if (command !== 'workspaces' || rest.length > 0) throw new UsageError(`Unknown command "${positionals.join(' ')}"\n\n${CLI_USAGE}`);
 

@@ -5,6 +5,10 @@ import { migration002ApiKeys } from './002-api-keys';
 import { migration003AuditIndexes } from './003-audit-indexes';
 import { migration004Members } from './004-members';
 import { migration005WorkspaceOwnerMember } from './005-workspace-owner-member';
+import { migration006ModelCatalog } from './006-model-catalog';
+import { migration007ProviderKeys } from './007-provider-keys';
+import { migration008Usage } from './008-usage';
+import { migration009Budgets } from './009-budgets';
 
 export interface Migration {
   version: number;
@@ -13,7 +17,13 @@ export interface Migration {
 }
 
 /** Append-only. Never edit a shipped migration; add the next number. */
-export const MIGRATIONS: readonly Migration[] = [migration001Initial, migration002ApiKeys, migration003AuditIndexes, migration004Members, migration005WorkspaceOwnerMember];
+export const MIGRATIONS: readonly Migration[] = [
+  migration001Initial, migration002ApiKeys, migration003AuditIndexes, migration004Members, migration005WorkspaceOwnerMember,
+  migration006ModelCatalog,
+  migration007ProviderKeys,
+  migration008Usage,
+  migration009Budgets,
+];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;
 

@@ -3,6 +3,9 @@ import { useAppStore, type PageId } from '../../stores/app-store';
 import { AuditPage } from '../audit/AuditPage';
 import { KeysPage } from '../keys/KeysPage';
 import { MembersPage } from '../members/MembersPage';
+import { ModelsPage } from '../models/ModelsPage';
+import { ProviderKeysPage } from '../provider-keys/ProviderKeysPage';
+import { UsagePage } from '../usage/UsagePage';
 import { SettingsPage } from '../settings/SettingsPage';
 import { OverviewPage } from '../overview/OverviewPage';
 import { WorkspaceSelect } from '../workspaces/WorkspaceSelect';
@@ -12,6 +15,9 @@ const PAGES: Record<PageId, () => React.ReactNode> = {
   overview: () => <OverviewPage />,
   workspaces: () => <WorkspacesPage />,
   keys: () => <KeysPage />,
+  models: () => <ModelsPage />,
+  providerKeys: () => <ProviderKeysPage />,
+  usage: () => <UsagePage />,
   members: () => <MembersPage />,
   audit: () => <AuditPage />,
   settings: () => <SettingsPage />,
@@ -21,6 +27,9 @@ const NAV: Array<{ id: PageId; label: string }> = [
   { id: 'overview', label: 'Overview' },
   { id: 'workspaces', label: 'Workspaces' },
   { id: 'keys', label: 'API Keys' },
+  { id: 'models', label: 'Models' },
+  { id: 'providerKeys', label: 'Provider keys' },
+  { id: 'usage', label: 'Usage' },
   { id: 'members', label: 'Members' },
   { id: 'audit', label: 'Audit log' },
   { id: 'settings', label: 'Settings' },

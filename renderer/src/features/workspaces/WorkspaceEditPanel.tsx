@@ -1,8 +1,11 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { Workspace } from '../../../../shared/contract/workspace-schemas';
 import { errorMessage, fieldErrors, invoke } from '../../ipc/client';
 import { refreshAfterWorkspaceChange } from '../../stores/app-store';
 import { WorkspaceMembersSection } from '../members/WorkspaceMembersSection';
+import { ModelPermissionSection } from '../models/ModelPermissionSection';
+import { ProviderAccessSection } from '../provider-keys/ProviderAccessSection';
+import { BudgetSection } from '../usage/BudgetSection';
 import { formFromWorkspace, formToInput, WorkspaceFields, type WorkspaceFormValues } from './workspace-form';
 
 interface Props {
@@ -23,13 +26,25 @@ export function WorkspaceEditPanel({ workspace, onDirtyChange, onRequestClose, o
   const [saving, setSaving] = useState(false);
   const [copied, setCopied] = useState(false);
   const original = formFromWorkspace(workspace);
-  const dirty = !sameForm(values, original);
+  const formDirty = !sameForm(values, original);
+  // Sections with their own Save (model permission, provider access, budget alerts) report edits here.
+  const [dirtySections, setDirtySections] = useState<Record<string, boolean>>({});
+  const sectionDirty = useCallback(
+    (section: string) => (value: boolean) => setDirtySections((prev) => (prev[section] === value ? prev : { ...prev, [section]: value })),
+    [],
+  );
+  const onSectionDirty = useMemo(
+    () => ({ models: sectionDirty('models'), providers: sectionDirty('providers'), budget: sectionDirty('budget') }),
+    [sectionDirty],
+  );
+  const dirty = formDirty || Object.values(dirtySections).some(Boolean);
 
   // A different workspace (or a newer version of this one) resets the form.
   useEffect(() => {
     setValues(formFromWorkspace(workspace));
     setErrors({});
   }, [workspace.id, workspace.version]);
+  useEffect(() => setDirtySections({}), [workspace.id]);
 
   useEffect(() => onDirtyChange(dirty), [dirty, onDirtyChange]);
 
@@ -127,7 +142,7 @@ export function WorkspaceEditPanel({ workspace, onDirtyChange, onRequestClose, o
         </dl>
         <WorkspaceFields values={values} errors={errors} onChange={(patch) => setValues((v) => ({ ...v, ...patch }))} disabled={saving} />
         <p className={`form-status form-status--${status?.kind ?? 'none'}`} role="status">
-          {status?.text ?? (dirty ? 'You have unsaved changes' : '')}
+          {status?.text ?? (formDirty ? 'You have unsaved changes' : '')}
         </p>
         <div className="edit-panel__actions">
           {!workspace.isDefault ? (
@@ -138,7 +153,7 @@ export function WorkspaceEditPanel({ workspace, onDirtyChange, onRequestClose, o
           <span className="spacer" />
           <button
             type="button"
-            disabled={!dirty || saving}
+            disabled={!formDirty || saving}
             onClick={() => {
               setValues(original);
               setErrors({});
@@ -147,12 +162,15 @@ export function WorkspaceEditPanel({ workspace, onDirtyChange, onRequestClose, o
           >
             Cancel
           </button>
-          <button type="submit" className="primary" disabled={!dirty || saving}>
+          <button type="submit" className="primary" disabled={!formDirty || saving}>
             {saving ? 'Saving…' : 'Save Changes'}
           </button>
         </div>
       </form>
       <WorkspaceMembersSection workspaceId={workspace.id} />
+      <ModelPermissionSection workspace={workspace} onDirtyChange={onSectionDirty.models} />
+      <ProviderAccessSection workspace={workspace} onDirtyChange={onSectionDirty.providers} />
+      <BudgetSection workspace={workspace} onDirtyChange={onSectionDirty.budget} />
     </section>
   );
 }

@@ -1,0 +1,3 @@
+/** The provider-key feature's channels, `domain:verb`. Zod-free: the preload allowlist imports it. */
+export const PROVIDER_KEY_CHANNEL_NAMES = [] as const;
+export type ProviderKeyChannelName = (typeof PROVIDER_KEY_CHANNEL_NAMES)[number];
