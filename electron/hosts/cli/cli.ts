@@ -7,6 +7,7 @@ import { ENVIRONMENTS, REGIONS, labelOf } from '../../../shared/domain/workspace
 import { createCore } from '../../core/core';
 import { UsageError, type CliIo, type CliPlan, type CliValues } from './commands/cli-plan';
 import { planModelsCommand } from './commands/models-command';
+import { planExportCommand } from './commands/export-command';
 import { planUsageCommand } from './commands/usage-command';
 import { defaultDataDir } from '../../core/data-dir';
 import { APP_VERSION } from '../app-version';
@@ -156,7 +157,8 @@ function planRequest(positionals: string[], values: CliValues): CliPlan {
   }
   try {
     if (command === 'models') return planModelsCommand(positionals.slice(1), values);
-    if (command === 'usage' || command === 'export') return planUsageCommand(command, positionals.slice(1), values);
+    if (command === 'usage') return planUsageCommand(positionals.slice(1), values);
+    if (command === 'export') return planExportCommand(positionals.slice(1), values);
   } catch (error) {
     if (error instanceof UsageError) throw new UsageError(`${error.message}\n\n${CLI_USAGE}`);
     throw error;

@@ -1,7 +1,7 @@
 import { UsageError, type CliPlan, type CliValues } from './cli-plan';
 
-/** `gatehouse usage generate|import …` and `gatehouse export usage|workspaces|keys …`. */
-export function planUsageCommand(command: 'usage' | 'export', args: string[], values: CliValues): CliPlan {
+/** `gatehouse usage generate --days N --rows N [--seed S]` and `gatehouse usage import FILE`. */
+export function planUsageCommand(args: string[], values: CliValues): CliPlan {
   void values;
-  throw new UsageError(`Unknown ${command} command "${args.join(' ')}"`);
+  throw new UsageError(`Unknown usage command "${args.join(' ')}"`);
 }
