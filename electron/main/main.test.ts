@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CHANNEL_NAMES } from '../../shared/contract/channel-names';
 import { makeTempDir } from '../core/testing/temp-core';
@@ -12,7 +14,8 @@ const h = vi.hoisted(() => {
   return { appListeners, ipcHandlers, windows, ready, readyResolve: () => readyResolve(), state: { permissionHandler: null as null | ((...a: unknown[]) => void), protocolHandler: null as unknown } };
 });
 
-vi.mock('electron', () => {
+vi.mock('electron', async () => {
+  const { fakeOsEncryption } = await import('../core/testing/fake-os-encryption');
   class BrowserWindow {
     static getAllWindows = () => h.windows;
     loadURL = vi.fn(async () => {});
@@ -48,6 +51,8 @@ vi.mock('electron', () => {
       },
     },
     shell: { openExternal: vi.fn(async () => {}) },
+    // A fake with a real (non basic_text) Linux backend, so provider secrets must go to it.
+    safeStorage: fakeOsEncryption('gnome_libsecret'),
   };
 });
 
@@ -98,6 +103,18 @@ describe('Electron main (electron mocked)', () => {
     expect(inApp.preventDefault).not.toHaveBeenCalled();
     expect(openHandler!({ url: 'https://evil.example/' })).toEqual({ action: 'deny' });
     expect(openHandler!({ url: 'https://github.com/x' })).toEqual({ action: 'deny' });
+  });
+
+  it('passes safeStorage to the core: provider secrets are encrypted with the OS keychain, not a key file', async () => {
+    const { safeStorage } = await import('electron');
+    const fromApp = { senderFrame: { url: 'app://gatehouse/index.html' } };
+    const list = h.ipcHandlers.get('providerKeys:list')!;
+    expect(list(fromApp, {})).toMatchObject({ ok: true, data: { protection: { scheme: 'os-keychain', strong: true } } });
+    const calls = (safeStorage as unknown as { calls: number }).calls;
+    const created = h.ipcHandlers.get('providerKeys:create')!(fromApp, { vendor: 'OpenAI', label: 'main-wiring', secret: 'sk-wiring-test-1234' });
+    expect(created).toMatchObject({ ok: true, data: { scheme: 'os-keychain', last4: '1234', secretStatus: 'ok' } });
+    expect((safeStorage as unknown as { calls: number }).calls).toBe(calls + 1);
+    expect(fs.existsSync(path.join(process.env.GATEHOUSE_TEST_USERDATA!, 'provider-keys.key'))).toBe(false);
   });
 
   it('serves the app scheme only from the renderer folder', async () => {

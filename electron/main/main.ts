@@ -1,4 +1,4 @@
-import { app, BrowserWindow, dialog, ipcMain, net, protocol, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, net, protocol, safeStorage, session, shell } from 'electron';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createCore, type Core } from '../core/core';
@@ -53,6 +53,13 @@ function installGuards(): void {
   });
 }
 
+/** CSV exports: the native save dialog, attached to the window; null when dismissed. */
+async function chooseSavePath(suggestedName: string): Promise<string | null> {
+  const options = { defaultPath: path.join(app.getPath('downloads'), suggestedName), filters: [{ name: 'CSV', extensions: ['csv'] }] };
+  const result = mainWindow ? await dialog.showSaveDialog(mainWindow, options) : await dialog.showSaveDialog(options);
+  return result.canceled || !result.filePath ? null : result.filePath;
+}
+
 function createWindow(): void {
   mainWindow = new BrowserWindow(buildWindowOptions(path.join(__dirname, 'preload.cjs')));
   mainWindow.once('ready-to-show', () => mainWindow?.show());
@@ -77,6 +84,8 @@ if (!app.requestSingleInstanceLock()) {
       appVersion: app.getVersion(),
       nativeBinding: process.env.GATEHOUSE_SQLITE_BINDING,
       isTrustedSender: isTrustedElectronSender,
+      // Provider secrets: the OS keychain when safeStorage has a real backend (the core checks).
+      capabilities: { osEncryption: safeStorage, chooseSavePath },
     });
     registerIpcHandlers(ipcMain, core.dispatcher);
     installGuards();

@@ -1,3 +1,10 @@
 /** The provider-key feature's channels, `domain:verb`. Zod-free: the preload allowlist imports it. */
-export const PROVIDER_KEY_CHANNEL_NAMES = [] as const;
+export const PROVIDER_KEY_CHANNEL_NAMES = [
+  'providerKeys:list',
+  'providerKeys:create',
+  'providerKeys:update',
+  'providerKeys:delete',
+  'providerAccess:get',
+  'providerAccess:save',
+] as const;
 export type ProviderKeyChannelName = (typeof PROVIDER_KEY_CHANNEL_NAMES)[number];

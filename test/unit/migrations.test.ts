@@ -137,14 +137,112 @@ const EXPECTED: Record<number, { tables: string[]; indexes: string[]; triggers: 
       expect(() => db.exec("DELETE FROM members WHERE id = 'm-o'")).toThrow(/FOREIGN KEY/); // an owner cannot vanish
     },
   },
-  // 006-model-catalog: owner of the migration fills in its tables, indexes and a check.
-  6: { tables: [], indexes: [], triggers: [] },
-  // 007-provider-keys: owner of the migration fills in its tables, indexes and a check.
-  7: { tables: [], indexes: [], triggers: [] },
-  // 008-usage: owner of the migration fills in its tables, indexes and a check.
-  8: { tables: [], indexes: [], triggers: [] },
-  // 009-budgets: owner of the migration fills in its tables, indexes and a check.
-  9: { tables: [], indexes: [], triggers: [] },
+  6: {
+    tables: ['model_quotas', 'models', 'workspace_model_grants', 'workspace_model_permissions'],
+    indexes: ['models_name_key', 'models_type', 'models_vendor', 'workspace_model_grants_model'],
+    triggers: ['workspace_model_grants_tpm_insert', 'workspace_model_grants_tpm_update'],
+    check(db) {
+      // Seeded from the bundled catalog: 493 models, 28 vendors, searchable by lowercased name.
+      expect(db.prepare('SELECT COUNT(*) FROM models').pluck().get()).toBe(493);
+      expect(db.prepare('SELECT COUNT(DISTINCT vendor) FROM models').pluck().get()).toBe(28);
+      expect(db.prepare("SELECT DISTINCT source || ' ' || catalog_version FROM models").pluck().all()).toEqual(['bundled 2026-11-23']);
+      expect(db.prepare("SELECT name_key FROM models WHERE id = 'qwen-image'").pluck().get()).toBe('qwen-image qwen-image');
+      db.pragma('foreign_keys = ON');
+      db.exec(`INSERT INTO workspaces (id, name, name_key, environment, region, status, owner, created_at, updated_at)
+               VALUES ('ws-g', 'G', 'g', 'production', 'global', 'active', 'o', 't', 't')`);
+      const grant = db.prepare("INSERT INTO workspace_model_grants (workspace_id, model_id, rpm_limit, tpm_limit, created_at, updated_at) VALUES (?, ?, ?, ?, 't', 't')");
+      expect(() => grant.run('ws-g', 'qwen-image', 10, 100)).toThrow(/not token-metered/);
+      expect(() => grant.run('ws-g', 'qwen3.7-max', 0, null)).toThrow(/CHECK/);
+      expect(() => grant.run('ws-g', 'no-such-model', 1, null)).toThrow(/FOREIGN KEY/);
+      grant.run('ws-g', 'qwen-image', 10, null);
+      grant.run('ws-g', 'qwen3.7-max', 10, 1000);
+      expect(() => db.exec("UPDATE workspace_model_grants SET tpm_limit = 5 WHERE model_id = 'qwen-image'")).toThrow(/not token-metered/);
+      expect(() => db.exec("DELETE FROM models WHERE id = 'qwen-image'")).toThrow(/FOREIGN KEY/); // granted models cannot vanish
+      db.exec("INSERT INTO workspace_model_permissions VALUES ('ws-g', 1, 't')");
+      db.exec("DELETE FROM workspaces WHERE id = 'ws-g'");
+      expect(db.prepare('SELECT COUNT(*) FROM workspace_model_grants').pluck().get()).toBe(0); // ON DELETE CASCADE
+      expect(db.prepare('SELECT COUNT(*) FROM workspace_model_permissions').pluck().get()).toBe(0);
+      expect(() => db.prepare("INSERT INTO model_quotas VALUES ('qwen3.7-max', 0, 't')").run()).toThrow(/CHECK/);
+    },
+  },
+  7: {
+    tables: ['provider_keys', 'workspace_provider_access'],
+    indexes: ['provider_keys_vendor_label', 'workspace_provider_access_key', 'workspace_provider_access_one_pin'],
+    triggers: [],
+    check(db) {
+      db.pragma('foreign_keys = ON');
+      const strict = db.prepare("SELECT strict FROM pragma_table_list WHERE name IN ('provider_keys', 'workspace_provider_access')").pluck().all();
+      expect(strict).toEqual([1, 1]);
+      db.exec(`INSERT INTO workspaces (id, name, name_key, environment, region, status, owner, created_at, updated_at)
+               VALUES ('ws-p', 'P', 'p', 'production', 'global', 'active', 'o', 't', 't')`);
+      const key = db.prepare(
+        `INSERT INTO provider_keys (id, vendor, label, label_key, scheme, ciphertext, last4, created_at, updated_at)
+         VALUES (?, ?, ?, lower(?), ?, ?, '1234', 't', 't')`,
+      );
+      key.run('pk-a', 'OpenAI', 'A', 'A', 'local-key-file', Buffer.of(1, 2, 3));
+      key.run('pk-b', 'OpenAI', 'B', 'B', 'os-keychain', Buffer.of(1, 2, 3));
+      key.run('pk-c', 'Anthropic', 'A', 'A', 'local-key-file', Buffer.of(1));
+      expect(() => key.run('pk-d', 'OpenAI', 'a', 'a', 'local-key-file', Buffer.of(1))).toThrow(/UNIQUE/); // label per vendor
+      expect(() => key.run('pk-e', 'OpenAI', 'E', 'E', 'plain', Buffer.of(1))).toThrow(/CHECK/); // known schemes only
+      expect(() => key.run('pk-f', 'OpenAI', 'F', 'F', 'local-key-file', Buffer.alloc(0))).toThrow(/CHECK/);
+      expect(() => key.run('pk-g', 'OpenAI', 'G', 'G', 'local-key-file', 'text')).toThrow(/cannot store TEXT/); // STRICT BLOB
+      const access = db.prepare("INSERT INTO workspace_provider_access (workspace_id, provider_key_id, vendor, mode, created_at) VALUES (?, ?, ?, ?, 't')");
+      access.run('ws-p', 'pk-a', 'OpenAI', 'pinned');
+      expect(() => access.run('ws-p', 'pk-b', 'OpenAI', 'pinned')).toThrow(/UNIQUE/); // one pin per vendor
+      expect(() => access.run('ws-p', 'pk-a', 'OpenAI', 'disabled')).toThrow(/UNIQUE/); // pinned and disabled at once
+      expect(() => access.run('ws-p', 'pk-c', 'OpenAI', 'disabled')).toThrow(/FOREIGN KEY/); // vendor must match the key's
+      expect(() => access.run('ws-p', 'pk-b', 'OpenAI', 'hidden')).toThrow(/CHECK/);
+      access.run('ws-p', 'pk-b', 'OpenAI', 'disabled');
+      access.run('ws-p', 'pk-c', 'Anthropic', 'pinned');
+      db.exec("DELETE FROM provider_keys WHERE id = 'pk-a'");
+      expect(db.prepare('SELECT provider_key_id FROM workspace_provider_access ORDER BY 1').pluck().all()).toEqual(['pk-b', 'pk-c']);
+      db.exec("DELETE FROM workspaces WHERE id = 'ws-p'");
+      expect(db.prepare('SELECT COUNT(*) FROM workspace_provider_access').pluck().get()).toBe(0);
+    },
+  },
+  8: {
+    tables: ['usage_daily', 'usage_records'],
+    indexes: ['usage_records_at'],
+    triggers: [],
+    check(db) {
+      const record = db.prepare(
+        `INSERT INTO usage_records (id, at, workspace_id, key_id, model_id, requests, input_tokens, output_tokens, cached_tokens, cost_micros, currency)
+         VALUES (?, '2026-01-02T03:04:05.000Z', 'ws-gone', NULL, 'm', ?, 1, 1, 0, 5, 'USD')`,
+      );
+      record.run('r-1', 1); // no FK: history outlives a deleted workspace
+      expect(() => record.run('r-1', 1)).toThrow(/UNIQUE/); // the same record is stored once
+      expect(() => record.run('r-2', -1)).toThrow(/CHECK/);
+      const daily = db.prepare(
+        `INSERT INTO usage_daily (day, workspace_id, model_id, currency, record_count, requests, input_tokens, output_tokens, cached_tokens, cost_micros)
+         VALUES ('2026-01-02', 'ws', 'm', 'USD', 1, 1, 1, 1, 0, 5)`,
+      );
+      daily.run();
+      expect(() => daily.run()).toThrow(/UNIQUE|PRIMARY KEY/);
+      expect(db.prepare('SELECT key_id FROM usage_daily').pluck().get()).toBe(''); // unknown key groups as ''
+      const strict = db.prepare("SELECT name FROM pragma_table_list WHERE name LIKE 'usage_%' AND strict = 1 ORDER BY name").pluck().all();
+      expect(strict).toEqual(['usage_daily', 'usage_records']);
+    },
+  },
+  9: {
+    tables: ['workspace_budgets'],
+    indexes: [],
+    triggers: [],
+    check(db) {
+      db.pragma('foreign_keys = ON');
+      db.exec(
+        `INSERT INTO workspaces (id, name, name_key, environment, region, status, owner, created_at, updated_at)
+         VALUES ('ws-b', 'B', 'b', 'production', 'global', 'active', 'o', 't', 't')`,
+      );
+      const budget = db.prepare("INSERT OR REPLACE INTO workspace_budgets (workspace_id, thresholds, mode, version, updated_at) VALUES (?, ?, ?, 1, 't')");
+      budget.run('ws-b', '[50,80,100]', 'hard');
+      expect(() => budget.run('ws-b', '[50]', 'block')).toThrow(/CHECK/);
+      expect(() => budget.run('ws-b', 'not json', 'alert')).toThrow(/CHECK/);
+      expect(() => budget.run('ws-b', '[]', 'alert')).toThrow(/CHECK/);
+      expect(() => budget.run('ws-missing', '[50]', 'alert')).toThrow(/FOREIGN KEY/);
+      db.exec("DELETE FROM workspaces WHERE id = 'ws-b'");
+      expect(db.prepare('SELECT COUNT(*) FROM workspace_budgets').pluck().get()).toBe(0); // budgets belong to the workspace
+    },
+  },
 };
 
 describe('each migration', () => {

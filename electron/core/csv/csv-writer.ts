@@ -63,6 +63,14 @@ export type WriteCsvFileOptions<Row> = {
   onProgress?: (rowsWritten: number) => void;
   /** Minimum rows between progress calls (default 10 000). */
   progressEvery?: number;
+  /**
+   * Fast path for sources that render records themselves (e.g. SQLite concatenating the cells of
+   * a page of records): returns the complete text of `rows` records, each ending in CRLF, or
+   * undefined to format the item as one row through `columns`. The caller guarantees the text is
+   * byte-identical to what `columns` would produce for those records (see the usage raw export
+   * and its equivalence property test).
+   */
+  preformatted?: (item: Row) => { text: string; rows: number } | undefined;
 };
 
 export type WriteCsvFileResult = {
@@ -209,7 +217,7 @@ const noop = (): void => {};
  * untouched, and the promise rejects.
  */
 export async function writeCsvFile<Row>(opts: WriteCsvFileOptions<Row>): Promise<WriteCsvFileResult> {
-  const { columns, rows, signal, onProgress } = opts;
+  const { columns, rows, signal, onProgress, preformatted } = opts;
   const progressEvery = opts.progressEvery ?? DEFAULT_PROGRESS_EVERY;
   if (!Number.isSafeInteger(progressEvery) || progressEvery < 1) {
     throw new RangeError(`progressEvery must be a positive integer, got ${String(progressEvery)}`);
@@ -278,8 +286,14 @@ export async function writeCsvFile<Row>(opts: WriteCsvFileOptions<Row>): Promise
           openSync = undefined;
           break;
         }
-        text += formatRow(r.value);
-        count++;
+        const block = preformatted?.(r.value);
+        if (block === undefined) {
+          text += formatRow(r.value);
+          count++;
+        } else {
+          text += block.text;
+          count += block.rows;
+        }
         if (text.length >= BATCH_CHARS) {
           await flush(text, count);
           text = '';

@@ -7,8 +7,8 @@ import { ENVIRONMENTS, REGIONS, labelOf } from '../../../shared/domain/workspace
 import { createCore } from '../../core/core';
 import { UsageError, type CliIo, type CliPlan, type CliValues } from './commands/cli-plan';
 import { planModelsCommand } from './commands/models-command';
-import { planExportCommand } from './commands/export-command';
-import { planUsageCommand } from './commands/usage-command';
+import { EXPORT_COMMANDS_HELP, planExportCommand } from './commands/export-command';
+import { planUsageCommand, USAGE_COMMANDS_HELP } from './commands/usage-command';
 import { defaultDataDir } from '../../core/data-dir';
 import { APP_VERSION } from '../app-version';
 
@@ -21,6 +21,9 @@ Commands:
   workspaces create --name NAME [--environment E] [--region R] [--budget AMOUNT] [--json]
   workspaces rename ID --name NAME [--json]
   workspaces delete ID --confirm NAME
+  models list [--search Q] [--vendor V[,V]] [--type T[,T]] [--json]   the model catalog (types: text, vision, image-generation, …)
+${USAGE_COMMANDS_HELP}
+${EXPORT_COMMANDS_HELP}
 
 Data dir: --data-dir, else $GATEHOUSE_DATA_DIR, else the desktop app's data folder.
 Environments: ${ENVIRONMENTS.map((e) => e.label).join(', ')}. Regions: ${REGIONS.map((r) => r.label).join(', ')}.`;

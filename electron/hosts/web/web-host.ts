@@ -4,6 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Core } from '../../core/core';
 import { APP_CSP, contentTypeFor, resolveStaticAsset } from '../../core/static-assets';
+import { isExportDownloadPath, serveExportDownload } from './export-download';
 
 export interface WebHostOptions {
   core: Core;
@@ -49,6 +50,11 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       return;
     }
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
+    if (isExportDownloadPath(url.pathname)) {
+      const auth = req.headers.authorization ?? '';
+      serveExportDownload(req, res, options.core, auth.startsWith('Bearer ') && tokensEqual(auth.slice(7), token), url.pathname, security);
+      return;
+    }
     if (url.pathname === '/api/invoke') {
       if (req.method !== 'POST') {
         res.writeHead(405, { ...security, Allow: 'POST' }).end();

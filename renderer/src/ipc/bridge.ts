@@ -35,6 +35,33 @@ function httpBridge(): GatehouseBridge {
 
 let bridge: GatehouseBridge | undefined;
 
+/**
+ * Browser host: fetches a finished export (served once) and hands it to the browser as a file
+ * download. Electron: a no-op, the core already wrote the file where the user chose.
+ * Resolves the number of bytes downloaded (0 in Electron).
+ */
+export async function downloadExport(jobId: string, fileName: string): Promise<number> {
+  if (window.gatehouse) return 0;
+  const token = sessionStorage.getItem(TOKEN_KEY) ?? '';
+  const response = await fetch(`/api/exports/${encodeURIComponent(jobId)}`, { headers: { Authorization: `Bearer ${token}` } });
+  if (!response.ok) throw new Error(`The download failed (${response.status}): ${await response.text()}`);
+  const blob = await response.blob();
+  const url = URL.createObjectURL(blob);
+  try {
+    const link = document.createElement('a');
+    link.href = url;
+    link.download = fileName;
+    link.style.display = 'none';
+    document.body.append(link);
+    link.click();
+    link.remove();
+  } finally {
+    // Revoke after the click has been handled; revoking synchronously can cancel the download.
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  }
+  return blob.size;
+}
+
 export function getBridge(): GatehouseBridge {
   bridge ??= window.gatehouse ?? httpBridge();
   return bridge;

@@ -7,6 +7,7 @@ import { Field } from '../../components/Field';
 import { Modal } from '../../components/Modal';
 import { errorMessage, fieldErrors, invoke } from '../../ipc/client';
 import { refreshAfterWorkspaceChange, useAppStore } from '../../stores/app-store';
+import { ExportButton } from '../exports/ExportButton';
 import { WorkspaceSelect } from '../workspaces/WorkspaceSelect';
 import { keyColumns } from './key-columns';
 import { SecretOnceDialog } from './SecretOnceDialog';
@@ -156,6 +157,8 @@ export function KeysPage() {
         </div>
         <div className="page__header-tools">
           <WorkspaceSelect label="Current Workspace" />
+          {/* All keys of the workspace, masked; the search and status filter only narrow the table. */}
+          {active ? <ExportButton label="Export keys CSV" request={{ kind: 'keys', workspaceId: active.id }} /> : null}
           <button type="button" className="primary" disabled={!active || atLimit} onClick={() => setCreateOpen(true)}>
             Create key
           </button>

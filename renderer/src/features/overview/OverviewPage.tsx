@@ -2,6 +2,8 @@ import { useEffect } from 'react';
 import { formatMoney } from '../../../../shared/domain/money';
 import { ENVIRONMENTS, labelOf } from '../../../../shared/domain/workspace-rules';
 import { useAppStore } from '../../stores/app-store';
+import { BudgetOverview } from '../budgets/BudgetOverview';
+import { BudgetStatusProvider } from '../budgets/budget-status-context';
 
 function Stat({ label, value, detail }: { label: string; value: string; detail?: string }) {
   return (
@@ -44,6 +46,9 @@ export function OverviewPage() {
           isolate a team, an app or an environment.
         </p>
       ) : null}
+      <BudgetStatusProvider refreshKey={overview}>
+        <BudgetOverview onOpenWorkspaces={() => goTo('workspaces')} />
+      </BudgetStatusProvider>
     </div>
   );
 }

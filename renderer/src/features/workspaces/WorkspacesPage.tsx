@@ -4,6 +4,8 @@ import type { WorkspaceSortField } from '../../../../shared/domain/workspace-rul
 import { DataTable } from '../../components/DataTable';
 import { Modal } from '../../components/Modal';
 import { useAppStore } from '../../stores/app-store';
+import { BudgetStatusProvider } from '../budgets/budget-status-context';
+import { ExportButton } from '../exports/ExportButton';
 import { CreateWorkspaceDialog } from './CreateWorkspaceDialog';
 import { DeleteWorkspaceDialog } from './DeleteWorkspaceDialog';
 import { WorkspaceEditPanel } from './WorkspaceEditPanel';
@@ -43,6 +45,7 @@ export function WorkspacesPage() {
   const onDirtyChange = useCallback((value: boolean) => setDirty(value), []);
 
   return (
+    <BudgetStatusProvider refreshKey={list}>
     <div className="page page--workspaces">
       <header className="page__header">
         <div>
@@ -53,6 +56,7 @@ export function WorkspacesPage() {
         </div>
         <div className="page__header-tools">
           <WorkspaceSelect label="Current Workspace" />
+          <ExportButton label="Export workspaces CSV" request={WORKSPACES_EXPORT} />
           <button type="button" className="primary" onClick={() => setCreateOpen(true)} disabled={atLimit} aria-describedby={atLimit ? 'limit-note' : undefined}>
             Create workspace
           </button>
@@ -160,7 +164,9 @@ export function WorkspacesPage() {
         </div>
       </Modal>
     </div>
+    </BudgetStatusProvider>
   );
 }
 
 const NO_ROWS: Workspace[] = [];
+const WORKSPACES_EXPORT = { kind: 'workspaces' } as const;

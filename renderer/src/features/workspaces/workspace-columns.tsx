@@ -2,6 +2,8 @@ import type { Workspace } from '../../../../shared/contract/workspace-schemas';
 import { formatMoney } from '../../../../shared/domain/money';
 import { ENVIRONMENTS, REGIONS, WORKSPACE_STATUSES, labelOf } from '../../../../shared/domain/workspace-rules';
 import { columnHelperFor, type DataColumn } from '../../components/DataTable';
+import { BudgetCell } from '../budgets/BudgetBadges';
+import { useBudgetStatus } from '../budgets/budget-status-context';
 
 const helper = columnHelperFor<Workspace>();
 
@@ -31,6 +33,8 @@ export const workspaceColumns: DataColumn<Workspace>[] = [
     header: 'Monthly budget',
     cell: (ctx) => <span className="num">{formatMoney(ctx.getValue(), ctx.row.original.currency)}</span>,
   }),
+  // This month's spend vs budget, from the page's BudgetStatusProvider (budgets:status).
+  helper.display({ id: 'budgetStatus', header: 'Budget', cell: (ctx) => <BudgetStatusCell workspaceId={ctx.row.original.id} /> }),
   helper.accessor('memberCount', { id: 'memberCount', header: 'Members', enableSorting: false, cell: (ctx) => <span className="num">{ctx.getValue()}</span> }),
   helper.accessor('keyCount', {
     id: 'keyCount',
@@ -42,3 +46,7 @@ export const workspaceColumns: DataColumn<Workspace>[] = [
     ),
   }),
 ];
+
+function BudgetStatusCell({ workspaceId }: { workspaceId: string }) {
+  return <BudgetCell status={useBudgetStatus().byWorkspace.get(workspaceId)} />;
+}

@@ -1,0 +1,102 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { csvToString, writeCsvFile } from '../csv/csv-writer';
+import { openTestCore, type TestCore } from '../testing/temp-core';
+import { isPlainCsvPage, microsCell, usageRawExport } from './export-sources';
+
+let core: TestCore;
+beforeAll(() => {
+  core = openTestCore();
+});
+afterAll(() => core.dispose());
+
+const nasty = fc.constantFrom('a', 'Z', '9', '-', '_', '.', ':', ',', '"', '\r', '\n', '\t', '\0', '=', '+', '@', ' ', 'é', '😀', '\uFF1D', "'");
+const text = (min: number) => fc.array(nasty, { minLength: min, maxLength: 8 }).map((cs) => cs.join(''));
+const plain = fc.stringMatching(/^[a-z0-9][a-z0-9_.:-]{0,12}$/);
+// Mostly plain cells, so whole pages take the fast path, with enough nasty ones to force the fallback.
+const cellText = fc.oneof({ arbitrary: plain, weight: 30 }, { arbitrary: text(0), weight: 1 });
+const record = fc.record({
+  id: cellText,
+  day: fc.integer({ min: 1, max: 28 }),
+  workspaceId: cellText,
+  keyId: fc.option(cellText, { nil: null }),
+  modelId: cellText,
+  requests: fc.nat(),
+  tokens: fc.nat({ max: 2 ** 40 }),
+  cost: fc.oneof(fc.nat({ max: 1_000_000 }), fc.maxSafeNat()),
+  currency: fc.oneof({ arbitrary: fc.constantFrom('USD', 'EUR'), weight: 30 }, { arbitrary: fc.constantFrom('=1+', ',"x'), weight: 1 }),
+});
+
+describe('usage raw export', () => {
+  it('formats cost micro-units with six fixed decimals', () => {
+    expect([0, 5, 999_999, 1_000_000, 1_234_567, 9_007_199_254_740_991].map(microsCell)).toEqual([
+      '0.000000',
+      '0.000005',
+      '0.999999',
+      '1.000000',
+      '1.234567',
+      '9007199254.740991',
+    ]);
+  });
+
+  it('accepts a page as plain only when no cell needs quoting or neutralising', () => {
+    expect(isPlainCsvPage('a,b,c\r\nd,,f\r\n', 2, 3)).toBe(true);
+    for (const bad of ['a,b,c,\r\nd,e,f\r\n', 'a,"b,c\r\nd,e,f\r\n', 'a,b\nx,c\r\nd,e,f\r\n', 'a,b\rx,c\r\nd,e,f\r\n', 'a,\0b,c\r\nd,e,f\r\n']) {
+      expect(isPlainCsvPage(bad, 2, 3), JSON.stringify(bad)).toBe(false);
+    }
+    for (const trigger of ['=', '+', '-', '@', '\t', '\uFF1D', '\uFF0B', '\uFF0D', '\uFF20']) {
+      expect(isPlainCsvPage(`${trigger}a,b,c\r\nd,e,f\r\n`, 2, 3)).toBe(false);
+      expect(isPlainCsvPage(`a,b,c\r\nd,${trigger}e,f\r\n`, 2, 3)).toBe(false);
+      expect(isPlainCsvPage(`a,b,c\r\nd,e${trigger},f\r\n`, 2, 3)).toBe(true); // only a leading trigger matters
+    }
+  });
+
+  it('the SQLite-rendered fast path is byte-identical to formatting every cell in JS (and parses back)', async () => {
+    let fastRows = 0;
+    let fallbackRows = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(record, { minLength: 1, maxLength: 30 }), async (records) => {
+        core.db.exec('DELETE FROM usage_records');
+        const insert = core.db.prepare(
+          `INSERT INTO usage_records (id, at, workspace_id, key_id, model_id, requests, input_tokens, output_tokens, cached_tokens, cost_micros, currency)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        );
+        records.forEach((r, i) =>
+          insert.run(`${i}${r.id}`, `2026-02-${String(r.day).padStart(2, '0')}T10:00:00.000Z`, r.workspaceId, r.keyId, r.modelId, r.requests, r.tokens, r.tokens, 0, r.cost, r.currency),
+        );
+        const source = usageRawExport(core.db, '2026-02-01', '2026-02-28');
+        const out = path.join(core.dataDir, 'raw.csv');
+        await writeCsvFile({ path: out, columns: source.columns, rows: source.rows, ...(source.preformatted ? { preformatted: source.preformatted } : {}) });
+        // Reference: every row through the column getters, no fast path.
+        const reference = core.db
+          .prepare('SELECT id, at, workspace_id, key_id, model_id, requests, input_tokens, output_tokens, cached_tokens, cost_micros, currency, seq FROM usage_records ORDER BY seq')
+          .raw(true)
+          .all() as never[];
+        expect(fs.readFileSync(out, 'utf8')).toBe(csvToString(source.columns, reference));
+        for (const item of usageRawExport(core.db, '2026-02-01', '2026-02-28').rows as Iterable<unknown>) if (Array.isArray(item)) fallbackRows++;
+        else fastRows++;
+      }),
+      { numRuns: 60 },
+    );
+    // Both paths were exercised: whole pages rendered by SQLite, and rows formatted cell by cell.
+    expect(fastRows).toBeGreaterThan(5);
+    expect(fallbackRows).toBeGreaterThan(5);
+  });
+
+  it('takes only the day range, inclusive of both days, UTC', () => {
+    core.db.exec('DELETE FROM usage_records');
+    const insert = core.db.prepare(
+      `INSERT INTO usage_records (id, at, workspace_id, key_id, model_id, requests, input_tokens, output_tokens, cached_tokens, cost_micros, currency)
+       VALUES (?, ?, 'ws', NULL, 'm', 1, 1, 1, 0, 1, 'USD')`,
+    );
+    for (const [id, at] of [['before', '2026-02-28T23:59:59.999Z'], ['first', '2026-03-01T00:00:00.000Z'], ['last', '2026-03-02T23:59:59.999Z'], ['after', '2026-03-03T00:00:00.000Z']]) insert.run(id, at);
+    const source = usageRawExport(core.db, '2026-03-01', '2026-03-02');
+    expect(source.totalRows).toBe(2);
+    const items = [...(source.rows as Iterable<{ text: string; rows: number } | unknown[]>)];
+    expect(items).toEqual([{ rows: 2, text: 'first,2026-03-01T00:00:00.000Z,ws,,m,1,1,1,0,0.000001,USD\r\nlast,2026-03-02T23:59:59.999Z,ws,,m,1,1,1,0,0.000001,USD\r\n' }]);
+    expect(usageRawExport(core.db, '2027-01-01', '2027-01-02').totalRows).toBe(0);
+    expect([...usageRawExport(core.db, '2027-01-01', '2027-01-02').rows]).toEqual([]);
+  });
+});

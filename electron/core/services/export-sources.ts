@@ -1,0 +1,258 @@
+/**
+ * What each CSV export contains: documented header names, cell values and a row source.
+ * Shared by the export jobs (IPC) and the CLI. Secrets never appear: keys export only their
+ * masked form, which the UI already shows.
+ */
+import type { UsageReport } from '../../../shared/contract/usage-schemas';
+import { currencyDecimals } from '../../../shared/domain/money';
+import { minorUnits } from '../csv/csv-cells';
+import type { CsvColumn } from '../csv/csv-writer';
+import type { Db } from '../store/database';
+import type { KeyRow } from '../store/key-repository';
+import type { WorkspaceRow } from '../store/workspace-repository';
+
+export interface ExportSource<Row> {
+  /** Suggested file name, e.g. `gatehouse-usage-raw-2026-11-01_2026-11-30.csv`. */
+  fileName: string;
+  columns: readonly CsvColumn<Row>[];
+  /** Rows expected, for the progress bar (a concurrent import may add a few). */
+  totalRows: number;
+  /** Consumed once, lazily: nothing is read before the export starts writing. */
+  rows: Iterable<Row>;
+  /** Optional fast path: an item that is already CSV text of `rows` records (see writeCsvFile). */
+  preformatted?: (item: Row) => { text: string; rows: number } | undefined;
+}
+
+/** Type-erased source, as the job runner handles it. */
+export type AnyExportSource = ExportSource<never>;
+const erase = <Row>(source: ExportSource<Row>): AnyExportSource => source as unknown as AnyExportSource;
+
+/** Micro-units (integer ≥ 0 in the store) as a fixed 6-decimal amount, without bigint on the hot path. */
+export function microsCell(micros: number): string {
+  const whole = Math.floor(micros / 1_000_000);
+  const fraction = String(micros - whole * 1_000_000);
+  return `${whole}.${'000000'.slice(fraction.length)}${fraction}`;
+}
+
+export const WORKSPACE_HEADERS = [
+  'id', 'name', 'description', 'environment', 'region', 'status', 'owner',
+  'monthly_budget', 'currency', 'budget_thresholds_percent', 'budget_mode', 'active_keys', 'members', 'created_at', 'updated_at',
+] as const;
+
+export function workspacesExport(
+  workspaces: readonly WorkspaceRow[],
+  budgetOf: (workspaceId: string) => { thresholds: readonly number[]; mode: string },
+  today: string,
+): AnyExportSource {
+  const columns: CsvColumn<WorkspaceRow>[] = [
+    { header: 'id', value: (w) => w.id },
+    { header: 'name', value: (w) => w.name },
+    { header: 'description', value: (w) => w.description },
+    { header: 'environment', value: (w) => w.environment },
+    { header: 'region', value: (w) => w.region },
+    { header: 'status', value: (w) => w.status },
+    { header: 'owner', value: (w) => w.owner },
+    { header: 'monthly_budget', value: (w) => minorUnits(w.monthlyBudgetMinor, currencyDecimals(w.currency)) },
+    { header: 'currency', value: (w) => w.currency },
+    { header: 'budget_thresholds_percent', value: (w) => budgetOf(w.id).thresholds.join(';') },
+    { header: 'budget_mode', value: (w) => budgetOf(w.id).mode },
+    { header: 'active_keys', value: (w) => w.keyCount },
+    { header: 'members', value: (w) => w.memberCount },
+    { header: 'created_at', value: (w) => w.createdAt },
+    { header: 'updated_at', value: (w) => w.updatedAt },
+  ];
+  return erase({ fileName: `gatehouse-workspaces-${today}.csv`, columns, totalRows: workspaces.length, rows: workspaces });
+}
+
+export const KEY_HEADERS = [
+  'id', 'workspace_id', 'name', 'masked_key', 'status', 'expires_at', 'revoked_at', 'last_used_at', 'rotated_at',
+  'rpm_limit', 'tpm_limit', 'monthly_budget', 'currency', 'created_at', 'updated_at',
+] as const;
+
+export function keysExport(keys: readonly KeyRow[], workspace: { id: string; name: string; currency: string }, today: string): AnyExportSource {
+  const decimals = currencyDecimals(workspace.currency);
+  const columns: CsvColumn<KeyRow>[] = [
+    { header: 'id', value: (k) => k.id },
+    { header: 'workspace_id', value: (k) => k.workspaceId },
+    { header: 'name', value: (k) => k.name },
+    { header: 'masked_key', value: (k) => `${k.secretPrefix}…${k.last4}` },
+    { header: 'status', value: (k) => k.status },
+    { header: 'expires_at', value: (k) => k.expiresAt },
+    { header: 'revoked_at', value: (k) => k.revokedAt },
+    { header: 'last_used_at', value: (k) => k.lastUsedAt },
+    { header: 'rotated_at', value: (k) => k.rotatedAt },
+    { header: 'rpm_limit', value: (k) => k.rpmLimit },
+    { header: 'tpm_limit', value: (k) => k.tpmLimit },
+    { header: 'monthly_budget', value: (k) => (k.monthlyBudgetMinor === null ? null : minorUnits(k.monthlyBudgetMinor, decimals)) },
+    { header: 'currency', value: () => workspace.currency },
+    { header: 'created_at', value: (k) => k.createdAt },
+    { header: 'updated_at', value: (k) => k.updatedAt },
+  ];
+  return erase({ fileName: `gatehouse-keys-${workspace.id}-${today}.csv`, columns, totalRows: keys.length, rows: keys });
+}
+
+export const USAGE_RAW_HEADERS = [
+  'id', 'time', 'workspace_id', 'key_id', 'model_id', 'requests', 'input_tokens', 'output_tokens', 'cached_tokens', 'cost', 'currency',
+] as const;
+
+/** Raw columns of one record, in USAGE_RAW_HEADERS order (cost still in micro-units), then `seq`. */
+type RawUsageRow = [string, string, string, string | null, string, number, number, number, number, number, string, number];
+/** A page of records SQLite rendered as CSV text, checked plain by `isPlainCsvPage`. */
+type RawPage = { text: string; rows: number };
+
+const RAW_COLUMNS = 'id, at, workspace_id, key_id, model_id, requests, input_tokens, output_tokens, cached_tokens, cost_micros, currency';
+/**
+ * The whole CSV record rendered by SQLite, for the common case of plain cells. Integers print as
+ * decimals exactly as `formatNumber` does, the cost as `<whole>.<6 digits>` as `microsCell` does
+ * (costs are ≥ 0 by a CHECK), a NULL key as an empty cell. Whether a page needs quoting or
+ * neutralising is decided in JS by `isPlainCsvPage`; if it does, it is formatted cell by cell.
+ */
+const RAW_LINE_SQL = `id || ',' || at || ',' || workspace_id || ',' || ifnull(key_id, '') || ',' || model_id || ',' || requests || ',' ||
+  input_tokens || ',' || output_tokens || ',' || cached_tokens || ',' || (cost_micros / 1000000) || '.' ||
+  substr('000000' || (cost_micros % 1000000), -6) || ',' || currency || char(13, 10)`;
+const RAW_CELLS_PER_RECORD = 11;
+
+/** `= + - @ TAB` and their full-width forms; CR, LF and NUL are caught by the counts below. */
+function isFormulaStart(c: number): boolean {
+  return c === 0x3d || c === 0x2b || c === 0x2d || c === 0x40 || c === 0x09 || c === 0xff1d || c === 0xff0b || c === 0xff0d || c === 0xff20;
+}
+
+/**
+ * True when `text` is exactly `records` CRLF-terminated records of `cells` cells that need no
+ * quoting and no neutralising: no `"` or NUL anywhere, exactly cells−1 commas and one CR and one LF
+ * per record (so no cell holds a comma or line break), and no cell starting with a formula trigger.
+ */
+export function isPlainCsvPage(text: string, records: number, cells: number): boolean {
+  let commas = 0;
+  let crs = 0;
+  let lfs = 0;
+  let cellStart = true;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (cellStart && isFormulaStart(c)) return false;
+    cellStart = false;
+    if (c === 0x2c) {
+      commas++;
+      cellStart = true;
+    } else if (c === 0x0a) {
+      lfs++;
+      cellStart = true;
+    } else if (c === 0x0d) crs++;
+    else if (c === 0x22 || c === 0x00) return false;
+  }
+  return commas === records * (cells - 1) && crs === records && lfs === records && text.endsWith('\r\n');
+}
+
+/**
+ * The raw export as one SQL statement, for the benchmark's `sqlite3 -csv` baseline: the same rows
+ * in the same order with the same cost formatting (quoting aside, which sqlite3 does itself), and
+ * the same access path (the `seq` range of the period, read in rowid order).
+ */
+export function usageRawBaselineSql(fromIso: string, toIso: string, firstSeq: number, lastSeq: number): string {
+  const quote = (v: string) => `'${v.replace(/'/g, "''")}'`;
+  return `SELECT id, at, workspace_id, key_id, model_id, requests, input_tokens, output_tokens, cached_tokens,
+    (cost_micros / 1000000) || '.' || substr('000000' || (cost_micros % 1000000), -6) AS cost, currency
+    FROM usage_records WHERE seq BETWEEN ${Math.trunc(firstSeq)} AND ${Math.trunc(lastSeq)} AND +at >= ${quote(fromIso)} AND +at < ${quote(toIso)} ORDER BY seq`;
+}
+
+/** COUNT, MIN(seq), MAX(seq) of the records in a period: one aggregate over the `at` index. */
+export function usageRawRange(db: Db, fromIso: string, toIso: string): { n: number; first: number | null; last: number | null } {
+  return db.prepare('SELECT COUNT(*) AS n, MIN(seq) AS first, MAX(seq) AS last FROM usage_records WHERE at >= ? AND at < ?').get(fromIso, toIso) as {
+    n: number;
+    first: number | null;
+    last: number | null;
+  };
+}
+
+/** ~64 KiB of CSV per page: one JS string per page instead of 11 JS values per record. */
+const RAW_PAGE_ROWS = 600;
+
+/** Inclusive UTC day range → half-open ISO bounds on `at`. */
+export function dayRangeBounds(from: string, to: string): { fromIso: string; toIso: string } {
+  const end = new Date(Date.parse(`${to}T00:00:00.000Z`) + 86_400_000).toISOString();
+  return { fromIso: `${from}T00:00:00.000Z`, toIso: end };
+}
+
+/**
+ * Raw usage records in [from, to] (UTC days, inclusive), in the order they were stored (`seq`;
+ * the gateway and the generator store them chronologically).
+ *
+ * Why this shape (measured, see bench/usage-export.bench.ts): the `at` index gives the `seq`
+ * range of the period in one aggregate; the rows are then read in rowid order, which is ~1.6×
+ * faster than walking the `at` index with a table lookup per row; and SQLite renders each plain
+ * record as one string, which is much cheaper than creating 11 JS values per row.
+ * Pages are read with `.all()` rather than one open `iterate()`: between pages the connection is
+ * free for other IPC calls while the export awaits its file writes, and an abandoned export
+ * leaves no statement open.
+ */
+export function usageRawExport(db: Db, from: string, to: string): AnyExportSource {
+  const { fromIso, toIso } = dayRangeBounds(from, to);
+  const range = usageRawRange(db, fromIso, toIso);
+  const pageWhere = `seq > @after AND seq <= @last AND +at >= @fromIso AND +at < @toIso ORDER BY seq LIMIT ${RAW_PAGE_ROWS}`;
+  const page = db
+    .prepare(`SELECT group_concat(line, '' ORDER BY seq), count(*), max(seq) FROM (SELECT ${RAW_LINE_SQL} AS line, seq FROM usage_records WHERE ${pageWhere})`)
+    .raw(true);
+  const pageRows = db.prepare(`SELECT ${RAW_COLUMNS}, seq FROM usage_records WHERE ${pageWhere}`).raw(true);
+  function* rows(): Generator<RawPage | RawUsageRow> {
+    if (range.first === null || range.last === null) return;
+    const params = { after: range.first - 1, last: range.last, fromIso, toIso };
+    for (;;) {
+      const [text, count, lastSeq] = page.get(params) as [string | null, number, number | null];
+      if (count === 0 || text === null || lastSeq === null) return;
+      if (isPlainCsvPage(text, count, RAW_CELLS_PER_RECORD)) yield { text, rows: count };
+      else yield* pageRows.all(params) as RawUsageRow[]; // rare: quoting or neutralising needed
+      if (count < RAW_PAGE_ROWS) return;
+      params.after = lastSeq;
+    }
+  }
+  const cell = <T>(get: (r: RawUsageRow) => T) => (r: RawPage | RawUsageRow) => get(r as RawUsageRow);
+  const columns: CsvColumn<RawPage | RawUsageRow>[] = [
+    { header: 'id', value: cell((r) => r[0]) },
+    { header: 'time', value: cell((r) => r[1]) },
+    { header: 'workspace_id', value: cell((r) => r[2]) },
+    { header: 'key_id', value: cell((r) => r[3]) },
+    { header: 'model_id', value: cell((r) => r[4]) },
+    { header: 'requests', value: cell((r) => r[5]) },
+    { header: 'input_tokens', value: cell((r) => r[6]) },
+    { header: 'output_tokens', value: cell((r) => r[7]) },
+    { header: 'cached_tokens', value: cell((r) => r[8]) },
+    { header: 'cost', value: cell((r) => microsCell(r[9])) },
+    { header: 'currency', value: cell((r) => r[10]) },
+  ];
+  return erase({
+    fileName: `gatehouse-usage-raw-${from}_${to}.csv`,
+    columns,
+    totalRows: range.n,
+    rows: { [Symbol.iterator]: rows },
+    preformatted: (r) => (Array.isArray(r) ? undefined : r),
+  });
+}
+
+export const USAGE_REPORT_HEADERS = [
+  'period', 'group_by', 'group_id', 'group', 'records', 'requests', 'input_tokens', 'output_tokens', 'cached_tokens', 'cost', 'currency',
+] as const;
+
+type ReportRow = UsageReport['rows'][number];
+
+/** The grouped report as `usage:report` returned it; one CSV row per report row. */
+export function usageReportExport(report: UsageReport, params: { from: string; to: string; groupBy: string; bucket: string }): AnyExportSource {
+  const columns: CsvColumn<ReportRow>[] = [
+    { header: 'period', value: (r) => r.bucket },
+    { header: 'group_by', value: () => params.groupBy },
+    { header: 'group_id', value: (r) => r.groupId },
+    { header: 'group', value: (r) => r.groupLabel },
+    { header: 'records', value: (r) => r.records },
+    { header: 'requests', value: (r) => r.requests },
+    { header: 'input_tokens', value: (r) => r.inputTokens },
+    { header: 'output_tokens', value: (r) => r.outputTokens },
+    { header: 'cached_tokens', value: (r) => r.cachedTokens },
+    { header: 'cost', value: (r) => microsCell(r.costMicros) },
+    { header: 'currency', value: (r) => r.currency },
+  ];
+  return erase({
+    fileName: `gatehouse-usage-by-${params.groupBy}-per-${params.bucket}-${params.from}_${params.to}.csv`,
+    columns,
+    totalRows: report.rows.length,
+    rows: report.rows,
+  });
+}

@@ -1,0 +1,26 @@
+import type { HostCapabilities } from '../host-capabilities';
+
+type OsEncryption = NonNullable<HostCapabilities['osEncryption']>;
+
+/**
+ * A stand-in for Electron safeStorage (whose runtime is not available under plain Node): XOR with a
+ * fixed pad behind a marker, so only this fake reverses it and foreign bytes fail like the real one.
+ */
+export function fakeOsEncryption(backend: string | undefined = 'gnome_libsecret', available = true): OsEncryption & { calls: number } {
+  const pad = 0x5a;
+  const marker = Buffer.from('FAKEOS');
+  const fake = {
+    calls: 0,
+    isEncryptionAvailable: () => available,
+    encryptString(plain: string) {
+      fake.calls += 1;
+      return Buffer.concat([marker, Buffer.from(plain, 'utf8').map((b) => b ^ pad)]);
+    },
+    decryptString(cipher: Buffer) {
+      if (!cipher.subarray(0, marker.length).equals(marker)) throw new Error('Error while decrypting the ciphertext provided to safeStorage.decryptString.');
+      return Buffer.from(cipher.subarray(marker.length).map((b) => b ^ pad)).toString('utf8');
+    },
+    ...(backend === undefined ? {} : { getSelectedStorageBackend: () => backend }),
+  };
+  return fake;
+}

@@ -1,0 +1,89 @@
+/** Usage report vocabulary and calendar rules shared by the core, the renderer and the CLI. */
+import { currencyDecimals, formatMoney } from './money';
+
+export const USAGE_GROUP_BYS = ['workspace', 'model', 'key', 'vendor'] as const;
+export type UsageGroupBy = (typeof USAGE_GROUP_BYS)[number];
+export const USAGE_BUCKETS = ['day', 'week', 'month'] as const;
+export type UsageBucket = (typeof USAGE_BUCKETS)[number];
+
+/** Columns of a usage CSV import, in this order; the header row is required. */
+export const USAGE_CSV_COLUMNS = [
+  'id',
+  'time',
+  'workspace_id',
+  'key_id',
+  'model_id',
+  'requests',
+  'input_tokens',
+  'output_tokens',
+  'cached_tokens',
+  'cost_micros',
+  'currency',
+] as const;
+
+/** A report answers at most this many rows; beyond it the caller narrows range, grouping or filters. */
+export const USAGE_REPORT_MAX_ROWS = 200_000;
+/** Sample generation through IPC; the CLI may ask for more (10M for the benchmark). */
+export const USAGE_SAMPLE_MAX_ROWS = 10_000_000;
+export const USAGE_SAMPLE_MAX_DAYS = 730;
+/** CSV import text through IPC (the browser host raises its body cap for this channel to match). */
+export const USAGE_IMPORT_MAX_CHARS = 64 * 1024 * 1024;
+
+const DAY_MS = 86_400_000;
+
+/** 'YYYY-MM-DD' of a UTC date. */
+export function utcDay(date: Date): string {
+  return date.toISOString().slice(0, 10);
+}
+
+export function addDays(day: string, days: number): string {
+  return utcDay(new Date(Date.parse(`${day}T00:00:00Z`) + days * DAY_MS));
+}
+
+/** ISO week bucket (Monday start), labelled by its Monday. */
+export function weekStart(day: string): string {
+  const weekday = new Date(`${day}T00:00:00Z`).getUTCDay(); // 0 = Sunday
+  return addDays(day, -((weekday + 6) % 7));
+}
+
+export function bucketOf(day: string, bucket: UsageBucket): string {
+  if (bucket === 'day') return day;
+  if (bucket === 'week') return weekStart(day);
+  return day.slice(0, 7);
+}
+
+/** Every bucket label from `from` to `to` inclusive, so charts show empty periods as zero. */
+export function bucketsBetween(from: string, to: string, bucket: UsageBucket): string[] {
+  const out: string[] = [];
+  for (let day = from; day <= to; day = addDays(day, 1)) {
+    const label = bucketOf(day, bucket);
+    if (out[out.length - 1] !== label) out.push(label);
+  }
+  return out;
+}
+
+export const USAGE_RANGE_PRESETS = ['today', '7d', '30d', 'thisMonth', 'lastMonth', 'custom'] as const;
+export type UsageRangePreset = (typeof USAGE_RANGE_PRESETS)[number];
+
+/** Inclusive day range of a preset, relative to `today` (UTC). 'custom' keeps the given range. */
+export function presetRange(preset: Exclude<UsageRangePreset, 'custom'>, today: string): { from: string; to: string } {
+  switch (preset) {
+    case 'today':
+      return { from: today, to: today };
+    case '7d':
+      return { from: addDays(today, -6), to: today };
+    case '30d':
+      return { from: addDays(today, -29), to: today };
+    case 'thisMonth':
+      return { from: `${today.slice(0, 7)}-01`, to: today };
+    case 'lastMonth': {
+      const lastOfPrevious = addDays(`${today.slice(0, 7)}-01`, -1);
+      return { from: `${lastOfPrevious.slice(0, 7)}-01`, to: lastOfPrevious };
+    }
+  }
+}
+
+/** Micro-units (1e-6 of the currency) in the currency's usual precision, e.g. "USD 1,234.57", "JPY 1,235". */
+export function formatMicros(micros: number, currency: string): string {
+  return formatMoney(Math.round(micros / 10 ** (6 - currencyDecimals(currency))), currency);
+}
