@@ -28,15 +28,15 @@ test('create a workspace in the dialog, then rename it in the edit panel; its ID
   await expect(panel.getByText(id, { exact: true })).toBeVisible();
   await expect(panel.getByLabel('Owner', { exact: true })).toHaveValue(aliceId);
   await expect(panel.getByLabel('Monthly budget', { exact: true })).toHaveValue('1500.50');
-  await expect(panel.getByRole('button', { name: 'Save Changes' })).toBeDisabled();
+  await expect(panel.getByRole('form', { name: 'Workspace details' }).getByRole('button', { name: 'Save Changes' })).toBeDisabled();
 
   await panel.getByLabel('Name', { exact: true }).fill('Billing Team');
-  await expect(panel.getByRole('status')).toHaveText('You have unsaved changes');
-  await panel.getByRole('button', { name: 'Save Changes' }).click();
+  await expect(panel.getByRole('form', { name: 'Workspace details' }).getByRole('status')).toHaveText('You have unsaved changes');
+  await panel.getByRole('form', { name: 'Workspace details' }).getByRole('button', { name: 'Save Changes' }).click();
 
   const renamed = editPanel(page, 'Billing Team');
   await expect(renamed).toBeVisible();
-  await expect(renamed.getByRole('status')).toHaveText('Changes saved');
+  await expect(renamed.getByRole('form', { name: 'Workspace details' }).getByRole('status')).toHaveText('Changes saved');
   await expect(renamed.getByText('(version 2)')).toBeVisible();
   await expect(rowFor(page, 'Billing Team')).toHaveCount(1);
   await expect(rowFor(page, 'Payments Team')).toHaveCount(0);
@@ -237,7 +237,7 @@ test('unsaved edits are guarded when another row is selected', async ({ page, ho
   const first = editPanel(page, 'First WS');
   await expect(first.getByLabel('Owner', { exact: true })).toHaveValue(ownerOne);
   await first.getByLabel('Owner', { exact: true }).selectOption({ label: 'owner-two' });
-  await expect(first.getByRole('status')).toHaveText('You have unsaved changes');
+  await expect(first.getByRole('form', { name: 'Workspace details' }).getByRole('status')).toHaveText('You have unsaved changes');
 
   await rowFor(page, 'Second WS').click();
   const guard = page.getByRole('alertdialog', { name: 'Discard unsaved changes?' });

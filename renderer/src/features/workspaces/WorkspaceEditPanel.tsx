@@ -103,6 +103,7 @@ export function WorkspaceEditPanel({ workspace, onDirtyChange, onRequestClose, o
         </button>
       </header>
       <form
+        aria-label="Workspace details"
         onSubmit={(e) => {
           e.preventDefault();
           void save();
