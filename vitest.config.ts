@@ -7,6 +7,8 @@ export default defineConfig({
         test: {
           name: 'unit',
           environment: 'node',
+          // Property tests dump every table (the seeded model catalog included) per run; a busy CI box needs headroom.
+          testTimeout: 30_000,
           include: ['shared/**/*.test.ts', 'electron/**/*.test.ts', 'test/unit/**/*.test.ts'],
         },
       },
