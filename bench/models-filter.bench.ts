@@ -2,14 +2,10 @@
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { openTestCore } from '../electron/core/testing/temp-core';
+import { median } from './bench-timing';
 
 const CATALOG_SIZE = 10_000;
 const TYPES = ['text', 'vision', 'image-generation', 'video-generation', 'embedding', 'speech-audio', 'rerank'] as const;
-
-function median(samples: number[]): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
 
 /** Median over `runs` of the mean time per call, in milliseconds. */
 function time(fn: () => void, iterations: number, runs = 7): number {

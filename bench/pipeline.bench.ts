@@ -1,22 +1,9 @@
 // `npm run bench`: the IPC pipeline's cost over the raw SQL it runs, measured in the same run.
 import os from 'node:os';
-import { performance } from 'node:perf_hooks';
 import { openTestCore } from '../electron/core/testing/temp-core';
+import { timePerCall } from './bench-timing';
 
-function median(samples: number[]): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
-
-function time(fn: () => void, iterations: number, runs = 7): number {
-  const perRun: number[] = [];
-  for (let r = 0; r < runs; r++) {
-    const start = performance.now();
-    for (let i = 0; i < iterations; i++) fn();
-    perRun.push(((performance.now() - start) * 1000) / iterations);
-  }
-  return median(perRun); // microseconds per call
-}
+const time = timePerCall; // microseconds per call
 
 const core = openTestCore();
 for (let i = 1; i < 20; i++) core.ok('workspaces:create', { name: `Team ${i}`, monthlyBudgetMinor: i * 1000 });

@@ -2,26 +2,13 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
-import { performance } from 'node:perf_hooks';
 import { MAX_PROVIDER_KEYS } from '../shared/domain/provider-key-rules';
 import { createKeyFileBox } from '../electron/core/services/secret-box';
 import { fakeOsEncryption } from '../electron/core/testing/fake-os-encryption';
 import { makeTempDir, openTestCore } from '../electron/core/testing/temp-core';
+import { timePerCall } from './bench-timing';
 
-function median(samples: number[]): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
-
-function time(fn: () => void, iterations: number, runs = 7): number {
-  const perRun: number[] = [];
-  for (let r = 0; r < runs; r++) {
-    const start = performance.now();
-    for (let i = 0; i < iterations; i++) fn();
-    perRun.push(((performance.now() - start) * 1000) / iterations);
-  }
-  return median(perRun); // microseconds per call
-}
+const time = timePerCall; // microseconds per call
 
 console.log(`cores: ${os.cpus().length}, node ${process.version}, medians of 7 runs`);
 const secret = `sk-proj-${'x'.repeat(56)}`;

@@ -6,14 +6,11 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createUsageRepository } from '../electron/core/store/usage-repository';
 import { openTestCore } from '../electron/core/testing/temp-core';
+import { median } from './bench-timing';
 
 const SIZES = process.env.USAGE_BENCH_ROWS ? [Number(process.env.USAGE_BENCH_ROWS)] : [1_000_000, 10_000_000];
 const DAYS = 90;
 
-function median(samples: number[]): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
 function time(fn: () => void, runs: number, warm = true): number {
   if (warm) fn(); // warm statements and page cache
   const samples: number[] = [];

@@ -1,21 +1,10 @@
-import fs from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useCliDataDir } from './cli-harness';
 import catalog from '../../electron/core/catalog/model-catalog.json';
-import { runCli } from '../../electron/hosts/cli/cli';
-import { makeTempDir, openTestCore } from '../../electron/core/testing/temp-core';
+import { openTestCore } from '../../electron/core/testing/temp-core';
 
-let dataDir: string;
-beforeEach(() => {
-  dataDir = makeTempDir('gatehouse-cli-models-');
-});
-afterEach(() => fs.rmSync(dataDir, { recursive: true, force: true }));
-
-async function gh(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(['--data-dir', dataDir, ...argv], { out: (t) => out.push(t), err: (t) => err.push(t), env: {} });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const cli = useCliDataDir('gatehouse-cli-models-');
+const gh = cli.gh;
 
 describe('gatehouse models list', () => {
   it('--json prints every catalog model with id, vendor, type and the token-metered flag', async () => {
@@ -27,7 +16,7 @@ describe('gatehouse models list', () => {
   });
 
   it('pages through a catalog larger than one page (500) without losing or repeating a model', async () => {
-    const store = openTestCore({ dataDir });
+    const store = openTestCore({ dataDir: cli.dataDir() });
     const insert = store.db.prepare(
       `INSERT INTO models (id, display_name, name_key, vendor, type, token_metered, source, catalog_version, updated_at)
        VALUES (?, ?, ?, 'Synthetic', 'text', 1, 'sync', 'test', 't')`,

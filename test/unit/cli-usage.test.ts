@@ -1,22 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../../electron/hosts/cli/cli';
-import { makeTempDir } from '../../electron/core/testing/temp-core';
+import { describe, expect, it } from 'vitest';
+import { useCliDataDir } from './cli-harness';
 import { USAGE_CSV_COLUMNS } from '../../shared/domain/usage-rules';
 
-let dataDir: string;
-beforeEach(() => {
-  dataDir = makeTempDir('gatehouse-cli-usage-');
-});
-afterEach(() => fs.rmSync(dataDir, { recursive: true, force: true }));
-
-async function gh(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(['--data-dir', dataDir, ...argv], { out: (t) => out.push(t), err: (t) => err.push(t), env: {} });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const cli = useCliDataDir('gatehouse-cli-usage-');
+const gh = cli.gh;
 
 describe('gatehouse usage', () => {
   it('generate is deterministic with --seed: a second run adds nothing; summary and report see the records', async () => {
@@ -37,7 +26,7 @@ describe('gatehouse usage', () => {
   });
 
   it('import FILE reports counts, then duplicates; a bad row fails with its line number and exit 1', async () => {
-    const file = path.join(dataDir, 'usage.csv');
+    const file = path.join(cli.dataDir(), 'usage.csv');
     const row = (id: string, requests = '1') => [id, '2026-03-01T10:00:00Z', 'ws-x', '', 'gpt-4o', requests, '10', '5', '0', '123', 'USD'].join(',');
     fs.writeFileSync(file, [USAGE_CSV_COLUMNS.join(','), row('a'), row('b')].join('\n'));
     expect(await gh('usage', 'import', file)).toMatchObject({ code: 0, out: 'Imported 2 of 2 rows (0 already present)' });
@@ -47,13 +36,13 @@ describe('gatehouse usage', () => {
     expect(bad.code).toBe(1);
     expect(bad.err).toContain('line 3: requests: "many" is not a whole number ≥ 0');
     expect(JSON.parse((await gh('usage', 'summary', '--json')).out).records).toBe(2);
-    expect(await gh('usage', 'import', path.join(dataDir, 'missing.csv'))).toMatchObject({ code: 1, err: expect.stringMatching(/^E_NOT_FOUND/) });
+    expect(await gh('usage', 'import', path.join(cli.dataDir(), 'missing.csv'))).toMatchObject({ code: 1, err: expect.stringMatching(/^E_NOT_FOUND/) });
   });
 
   it('bad flags exit 2 before the store is opened', async () => {
     expect(await gh('usage', 'generate', '--days', '3')).toMatchObject({ code: 2, err: expect.stringContaining('--rows N is required') });
     expect(await gh('usage', 'report', '--bucket', 'year')).toMatchObject({ code: 2, err: expect.stringContaining('--bucket must be one of: day, week, month') });
     expect(await gh('usage', 'generate', '--rows', '1e6')).toMatchObject({ code: 2 });
-    expect(fs.readdirSync(dataDir)).toEqual([]);
+    expect(fs.readdirSync(cli.dataDir())).toEqual([]);
   });
 });
