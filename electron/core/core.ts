@@ -1,24 +1,27 @@
 import os from 'node:os';
 import path from 'node:path';
+import type { StoreHealth } from '../../shared/contract/app-schemas';
 import type { ChannelName } from '../../shared/contract/channel-names';
-import { createExportsFeature } from './handlers/export-handlers';
-import type { CoreBase } from './handlers/feature';
-import { createModelsFeature } from './handlers/model-handlers';
+import { MAX_CHANGED_ENTITIES, type ChangedEntity } from '../../shared/contract/event-schemas';
+import { createEventHub, type CoreEventListener } from './events/event-hub';
+import { watchExternalChanges } from './events/external-changes';
+import { appFeature } from './handlers/app-handlers';
+import { auditFeature } from './handlers/audit-handlers';
+import { budgetsFeature } from './handlers/budget-handlers';
+import { exportsFeature } from './handlers/export-handlers';
+import { jobsFeature } from './handlers/job-handlers';
+import { keysFeature } from './handlers/key-handlers';
+import { membersFeature } from './handlers/member-handlers';
+import { modelsFeature } from './handlers/model-handlers';
 import { createDispatcher, type Dispatcher, type HandlerMap, type Sender } from './handlers/pipeline';
-import { createProviderKeysFeature } from './handlers/provider-key-handlers';
-import { createUsageFeature } from './handlers/usage-handlers';
+import { providerKeysFeature } from './handlers/provider-key-handlers';
+import { usageFeature } from './handlers/usage-handlers';
+import { workspacesFeature } from './handlers/workspace-handlers';
 import type { HostCapabilities } from './host-capabilities';
-import { createAuditService } from './services/audit-service';
-import { createKeyService } from './services/key-service';
-import { createMemberService } from './services/member-service';
-import { createWorkspaceService } from './services/workspace-service';
-import { DATABASE_FILE_NAME, openDatabase, schemaVersion, type Db } from './store/database';
-import { createAuditRepository } from './store/audit-repository';
-import { createKeyRepository } from './store/key-repository';
-import { createMemberRepository } from './store/member-repository';
-import { createMutationLog } from './store/mutation-log';
-import { createSettingsRepository } from './store/settings-repository';
-import { createWorkspaceRepository } from './store/workspace-repository';
+import { createJobRunner, type JobRunner } from './jobs/job-runner';
+import { createCoreServices, type CoreServices } from './services/core-services';
+import { createServiceContext } from './services/service-context';
+import { DATABASE_FILE_NAME, openDatabase, type Db } from './store/database';
 
 export interface CoreOptions {
   dataDir: string;
@@ -31,13 +34,21 @@ export interface CoreOptions {
   logError?: (channel: string, error: unknown) => void;
   /** What the door offers beyond plain Node (OS encryption, save dialog). */
   capabilities?: HostCapabilities;
+  /** How often other processes' commits are looked for (ms); 0 turns the watcher off. */
+  externalChangePollMs?: number;
 }
 
 export interface Core {
+  /** The store handle, for tests and benchmarks only; doors go through the dispatcher. */
   db: Db;
   dataDir: string;
   dispatcher: Dispatcher;
-  close(): void;
+  jobs: JobRunner;
+  services: CoreServices;
+  /** Job progress and committed changes (this core's and other processes'). */
+  on(listener: CoreEventListener): () => void;
+  /** Cancels running jobs, waits for them to stop at their next chunk, then closes the store. */
+  close(): Promise<void>;
 }
 
 export function defaultLocalUserName(): string {
@@ -48,104 +59,97 @@ export function defaultLocalUserName(): string {
   }
 }
 
-/** Opens the store and wires repositories → services → handlers → the dispatcher. No Electron here. */
+/** Every domain of the core; each owns its slice of the handler map. */
+const FEATURES = [
+  appFeature,
+  workspacesFeature,
+  keysFeature,
+  membersFeature,
+  auditFeature,
+  modelsFeature,
+  providerKeysFeature,
+  usageFeature,
+  budgetsFeature,
+  exportsFeature,
+  jobsFeature,
+] as const;
+
+/** Opens the store and wires services → features → the dispatcher. No Electron here. */
 export function createCore(options: CoreOptions): Core {
   const databasePath = path.join(options.dataDir, DATABASE_FILE_NAME);
   const db = openDatabase(databasePath, { nativeBinding: options.nativeBinding });
-  const settings = createSettingsRepository(db);
-  const memberRepo = createMemberRepository(db);
-  const ctx = {
-    db,
-    now: options.now ?? (() => new Date()),
-    // Audit entries name the laptop's user as a member (editable in Settings).
-    actor: () => memberRepo.getLocal()?.name ?? settings.get().localUserName ?? 'Local admin',
-    settings,
-    mutations: createMutationLog(db),
-  };
-  const workspaceRepo = createWorkspaceRepository(db);
-  const members = createMemberService(ctx, memberRepo, workspaceRepo);
-  const workspaces = createWorkspaceService(ctx, workspaceRepo, {
-    resolveOwner: members.resolveOwner,
-    onCreated: members.onWorkspaceCreated,
-    onOwnerChanged: members.onOwnerChanged,
-  });
-  const keyRepo = createKeyRepository(db);
-  const keys = createKeyService(ctx, keyRepo, workspaceRepo);
-  const audit = createAuditService(createAuditRepository(db), ctx.now);
-  const localUserName = options.localUserName ?? defaultLocalUserName();
-  workspaces.ensureInitialized(localUserName);
-  members.ensureLocalUserAndAdmins(localUserName);
+  const logError = options.logError ?? ((channel, error) => console.error(`[gatehouse] ${channel} failed:`, error instanceof Error ? error.message : error));
+  const hub = createEventHub();
 
-  const base: CoreBase = { options, dataDir: options.dataDir, ctx, workspaceRepo, keyRepo, memberRepo };
-  const features = [createModelsFeature(base), createProviderKeysFeature(base), createUsageFeature(base), createExportsFeature(base)] as const;
-  const [models, providerKeys, usage, exportsFeature] = features;
-
-  const handlers: HandlerMap = {
-    ...models.handlers,
-    ...providerKeys.handlers,
-    ...usage.handlers,
-    ...exportsFeature.handlers,
-    'app:info': () => {
-      const s = settings.get();
-      return {
-        name: 'Gatehouse',
-        version: options.appVersion,
-        dataDir: options.dataDir,
-        databasePath,
-        schemaVersion: schemaVersion(db),
-        localUser: ctx.actor(),
-        limits: { maxWorkspaces: s.maxWorkspaces, maxActiveKeysPerWorkspace: s.maxActiveKeysPerWorkspace },
-      };
-    },
-    'overview:summary': () => {
-      const active = workspaces.getActive();
-      return {
-        activeWorkspace: { id: active.id, name: active.name, environment: active.environment },
-        totalWorkspaces: workspaceRepo.count(),
-        workspaceLimit: settings.get().maxWorkspaces,
-        monthlyBudgetTotals: workspaceRepo.budgetTotals(),
-        activeKeys: keyRepo.countAllActive(ctx.now().toISOString()),
-        productionWorkspaces: workspaceRepo.countByEnvironment('production'),
-      };
-    },
-    'workspaces:list': (input) => workspaces.list(input),
-    'workspaces:get': (input) => workspaces.get(input.id),
-    'workspaces:create': (input) => workspaces.create(input),
-    'workspaces:update': (input) => workspaces.update(input),
-    'workspaces:delete': (input) => workspaces.delete(input),
-    'workspaces:setActive': (input) => workspaces.setActive(input.id),
-    'workspaces:getActive': () => workspaces.getActive(),
-    'keys:create': (input) => keys.create(input),
-    'keys:list': (input) => keys.list(input),
-    'keys:rotate': (input) => keys.rotate(input),
-    'keys:revoke': (input) => keys.revoke(input.id),
-    'keys:delete': (input) => keys.delete(input.id),
-    'keys:verify': (input) => keys.verify(input.secret),
-    'audit:list': (input) => audit.list(input.filter, input.beforeId, input.limit),
-    'audit:get': (input) => audit.get(input.id),
-    'audit:exportCsv': (input) => audit.exportCsv(input.filter),
-    'members:list': (input) => members.list(input.search),
-    'members:create': (input) => members.create(input),
-    'members:update': (input) => members.update(input),
-    'members:delete': (input) => members.delete(input.id),
-    'members:getLocalUser': () => members.localUser(),
-    'workspaceMembers:list': (input) => members.workspaceMembers(input.workspaceId),
-    'workspaceMembers:add': (input) => members.add(input),
-    'workspaceMembers:setRole': (input) => members.setRole(input),
-    'workspaceMembers:remove': (input) => members.remove(input),
+  const announce = (origin: 'this-core' | 'other-process', entities: ChangedEntity[], truncated = false) => {
+    const listed = entities.slice(0, MAX_CHANGED_ENTITIES);
+    hub.emit({
+      type: 'changed',
+      origin,
+      entityTypes: [...new Set(entities.map((e) => e.entityType))].sort(),
+      entities: listed,
+      truncated: truncated || entities.length > listed.length,
+    });
   };
 
+  const now = options.now ?? (() => new Date());
+  const ctx = createServiceContext({ db, now, onCommitted: (entities) => announce('this-core', entities) });
+  const jobs = createJobRunner({ now, onEvent: (job) => hub.emit({ type: 'job', job }), logError });
+  const storeHealth = (): StoreHealth => ({ writable: true, integrity: 'ok', problem: null });
+
+  let services: CoreServices;
+  try {
+    services = createCoreServices(ctx, {
+      appVersion: options.appVersion,
+      dataDir: options.dataDir,
+      databasePath,
+      localUserName: options.localUserName ?? defaultLocalUserName(),
+      storeHealth,
+      capabilities: options.capabilities,
+      jobs,
+      logError,
+    });
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+
+  const handlers = Object.assign({}, ...FEATURES.map((feature) => feature(services).handlers)) as HandlerMap;
   const dispatcher = createDispatcher(handlers, {
     isTrustedSender: options.isTrustedSender,
-    logError: options.logError ?? ((channel, error) => console.error(`[gatehouse] ${channel} failed:`, error instanceof Error ? error.message : error)),
+    logError,
+    afterCall: () => ctx.flushCommitted(),
   });
+
+  const pollMs = options.externalChangePollMs ?? 500;
+  const stopWatching =
+    pollMs > 0
+      ? watchExternalChanges({ db, intervalMs: pollMs, isOwnAuditId: ctx.isOwnAuditId, onChanged: (entities, truncated) => announce('other-process', entities, truncated) })
+      : () => {};
+
+  let closing: Promise<void> | null = null;
+  const finish = () => {
+    stopWatching();
+    services.exports.dispose();
+    if (db.open) db.close();
+  };
   return {
     db,
     dataDir: options.dataDir,
     dispatcher,
-    close: () => {
-      for (const feature of features) feature.dispose?.();
-      db.close();
+    jobs,
+    services,
+    on: hub.on,
+    close() {
+      if (closing) return closing;
+      const unfinished = jobs.list().some((j) => j.state === 'running' || j.state === 'waiting');
+      if (!unfinished) {
+        finish(); // nothing to wait for: close now, synchronously
+        closing = Promise.resolve();
+      } else {
+        closing = jobs.dispose().then(finish);
+      }
+      return closing;
     },
   };
 }

@@ -19,4 +19,12 @@ export interface HostCapabilities {
    * Absent → exports are offered to the renderer as a download instead.
    */
   chooseSavePath?: (suggestedName: string) => Promise<string | null>;
+  /** Asks the user for a file to read (Electron open dialog); resolves null when cancelled. */
+  chooseOpenPath?: (options: { title: string; extensions: string[] }) => Promise<string | null>;
+  /**
+   * Envelope encryption for a core in a worker: the shell unwraps one 32-byte data key with the
+   * OS keychain at start and hands it over, so encryption inside transactions stays synchronous.
+   * `backend` is the keychain backend (Linux `basic_text` means no real keyring).
+   */
+  osDataKey?: { key: Buffer; backend?: string | undefined };
 }

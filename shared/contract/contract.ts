@@ -1,104 +1,33 @@
-import { z } from 'zod';
-import { auditExportInput, auditExportOutput, auditGetOutput, auditListInput, auditListOutput } from './audit-schemas';
+import type { z } from 'zod';
+import { appContract } from './app-schemas';
+import { auditContract } from './audit-schemas';
+import { budgetContract } from './budget-schemas';
 import type { ChannelDefinition } from './channel-definition';
 import type { ChannelName } from './channel-names';
 import { exportContract } from './export-schemas';
+import { jobContract } from './job-schemas';
+import { keyContract } from './key-schemas';
+import { memberContract } from './member-schemas';
 import { modelContract } from './model-schemas';
 import { providerKeyContract } from './provider-key-schemas';
 import { usageContract } from './usage-schemas';
-import {
-  memberCreateInput,
-  memberIdInput,
-  memberListInput,
-  memberSchema,
-  memberUpdateInput,
-  workspaceMemberChangeInput,
-  workspaceMemberRemoveInput,
-  workspaceMemberSchema,
-  workspaceMembersInput,
-} from './member-schemas';
-import {
-  apiKeySchema,
-  keyCreateInput,
-  keyIdInput,
-  keyListInput,
-  keyListOutput,
-  keyRotateInput,
-  keyVerifyInput,
-  keyVerifyOutput,
-  keyWithSecretSchema,
-} from './key-schemas';
-import {
-  workspaceCreateInput,
-  workspaceDeleteInput,
-  workspaceIdInput,
-  workspaceListInput,
-  workspaceListOutput,
-  workspaceSchema,
-  workspaceUpdateInput,
-} from './workspace-schemas';
+import { workspaceContract } from './workspace-schemas';
 
 export type { ChannelDefinition };
 
-const empty = z.strictObject({});
-
-const appInfoOutput = z.strictObject({
-  name: z.string(),
-  version: z.string(),
-  dataDir: z.string(),
-  databasePath: z.string(),
-  schemaVersion: z.int(),
-  localUser: z.string(),
-  limits: z.strictObject({ maxWorkspaces: z.int(), maxActiveKeysPerWorkspace: z.int() }),
-});
-
-const moneyTotal = z.strictObject({ currency: z.string(), amountMinor: z.int() });
-
-const overviewSummaryOutput = z.strictObject({
-  activeWorkspace: z.strictObject({ id: z.string(), name: z.string(), environment: z.string() }),
-  totalWorkspaces: z.int(),
-  workspaceLimit: z.int(),
-  monthlyBudgetTotals: z.array(moneyTotal),
-  activeKeys: z.int(),
-  productionWorkspaces: z.int(),
-});
-
-/** The single source of truth for every channel: name → strict input and output schemas. */
+/** The single source of truth for every channel: each feature's slice of name → strict input and output schemas. */
 export const contract = {
+  ...appContract,
+  ...workspaceContract,
+  ...keyContract,
+  ...memberContract,
+  ...auditContract,
   ...modelContract,
   ...providerKeyContract,
   ...usageContract,
+  ...budgetContract,
   ...exportContract,
-  'app:info': { input: empty, output: appInfoOutput },
-  'overview:summary': { input: empty, output: overviewSummaryOutput },
-  'workspaces:list': { input: workspaceListInput, output: workspaceListOutput },
-  'workspaces:get': { input: workspaceIdInput, output: workspaceSchema },
-  'workspaces:create': { input: workspaceCreateInput, output: workspaceSchema },
-  'workspaces:update': { input: workspaceUpdateInput, output: workspaceSchema },
-  'workspaces:delete': {
-    input: workspaceDeleteInput,
-    output: z.strictObject({ deletedId: z.string(), activeWorkspaceId: z.string() }),
-  },
-  'workspaces:setActive': { input: workspaceIdInput, output: workspaceSchema },
-  'workspaces:getActive': { input: empty, output: workspaceSchema },
-  'keys:create': { input: keyCreateInput, output: keyWithSecretSchema },
-  'keys:list': { input: keyListInput, output: keyListOutput },
-  'keys:rotate': { input: keyRotateInput, output: keyWithSecretSchema },
-  'keys:revoke': { input: keyIdInput, output: apiKeySchema },
-  'keys:delete': { input: keyIdInput, output: z.strictObject({ deletedId: z.string() }) },
-  'keys:verify': { input: keyVerifyInput, output: keyVerifyOutput },
-  'audit:list': { input: auditListInput, output: auditListOutput },
-  'audit:get': { input: z.strictObject({ id: z.int().min(1) }), output: auditGetOutput },
-  'audit:exportCsv': { input: auditExportInput, output: auditExportOutput },
-  'members:list': { input: memberListInput, output: z.strictObject({ items: z.array(memberSchema) }) },
-  'members:create': { input: memberCreateInput, output: memberSchema },
-  'members:update': { input: memberUpdateInput, output: memberSchema },
-  'members:delete': { input: memberIdInput, output: z.strictObject({ deletedId: z.string() }) },
-  'members:getLocalUser': { input: empty, output: memberSchema },
-  'workspaceMembers:list': { input: workspaceMembersInput, output: z.strictObject({ items: z.array(workspaceMemberSchema) }) },
-  'workspaceMembers:add': { input: workspaceMemberChangeInput, output: workspaceMemberSchema },
-  'workspaceMembers:setRole': { input: workspaceMemberChangeInput, output: workspaceMemberSchema },
-  'workspaceMembers:remove': { input: workspaceMemberRemoveInput, output: z.strictObject({ workspaceId: z.string(), memberId: z.string() }) },
+  ...jobContract,
 } satisfies { [C in ChannelName]: ChannelDefinition };
 
 export type Contract = typeof contract;

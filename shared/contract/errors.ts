@@ -5,6 +5,12 @@ export const ERROR_CODES = [
   'E_CONFLICT',
   'E_LIMIT',
   'E_FORBIDDEN',
+  /** Another process held the write lock past the busy timeout; nothing was changed. */
+  'E_BUSY',
+  /** Disk full, read-only or unreadable store, damaged file: says what and what to do. */
+  'E_STORAGE',
+  /** A job was cancelled (by the user or because Gatehouse is closing). */
+  'E_CANCELLED',
   'E_INTERNAL',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -9,3 +9,8 @@ export * from './model-schemas';
 export * from './provider-key-schemas';
 export * from './usage-schemas';
 export * from './export-schemas';
+export * from './app-schemas';
+export * from './budget-schemas';
+export * from './job-schemas';
+export * from './event-names';
+export * from './event-schemas';

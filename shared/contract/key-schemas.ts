@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { ChannelDefinition } from './channel-definition';
+import type { KeyChannelName } from './key-channels';
 import { MAX_BUDGET_MINOR } from '../domain/money';
 import { workspaceIdSchema } from './workspace-schemas';
 
@@ -70,3 +72,12 @@ export const keyVerifyOutput = z.strictObject({
   status: z.enum(KEY_STATUSES),
   matched: z.enum(['current', 'previous']),
 });
+
+export const keyContract = {
+  'keys:create': { input: keyCreateInput, output: keyWithSecretSchema },
+  'keys:list': { input: keyListInput, output: keyListOutput },
+  'keys:rotate': { input: keyRotateInput, output: keyWithSecretSchema },
+  'keys:revoke': { input: keyIdInput, output: apiKeySchema },
+  'keys:delete': { input: keyIdInput, output: z.strictObject({ deletedId: z.string() }) },
+  'keys:verify': { input: keyVerifyInput, output: keyVerifyOutput },
+} satisfies { [C in KeyChannelName]: ChannelDefinition };

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { ChannelDefinition } from './channel-definition';
+import type { MemberChannelName } from './member-channels';
 import { workspaceIdSchema } from './workspace-schemas';
 
 export const ROLES = [
@@ -47,3 +49,15 @@ export type WorkspaceMember = z.infer<typeof workspaceMemberSchema>;
 export const workspaceMembersInput = z.strictObject({ workspaceId: workspaceIdSchema });
 export const workspaceMemberChangeInput = z.strictObject({ workspaceId: workspaceIdSchema, memberId: memberIdSchema, role: roleSchema });
 export const workspaceMemberRemoveInput = z.strictObject({ workspaceId: workspaceIdSchema, memberId: memberIdSchema });
+
+export const memberContract = {
+  'members:list': { input: memberListInput, output: z.strictObject({ items: z.array(memberSchema) }) },
+  'members:create': { input: memberCreateInput, output: memberSchema },
+  'members:update': { input: memberUpdateInput, output: memberSchema },
+  'members:delete': { input: memberIdInput, output: z.strictObject({ deletedId: z.string() }) },
+  'members:getLocalUser': { input: z.strictObject({}), output: memberSchema },
+  'workspaceMembers:list': { input: workspaceMembersInput, output: z.strictObject({ items: z.array(workspaceMemberSchema) }) },
+  'workspaceMembers:add': { input: workspaceMemberChangeInput, output: workspaceMemberSchema },
+  'workspaceMembers:setRole': { input: workspaceMemberChangeInput, output: workspaceMemberSchema },
+  'workspaceMembers:remove': { input: workspaceMemberRemoveInput, output: z.strictObject({ workspaceId: z.string(), memberId: z.string() }) },
+} satisfies { [C in MemberChannelName]: ChannelDefinition };

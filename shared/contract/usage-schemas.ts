@@ -6,7 +6,6 @@ import {
   USAGE_SAMPLE_MAX_DAYS,
   USAGE_SAMPLE_MAX_ROWS,
 } from '../domain/usage-rules';
-import { budgetContract } from './budget-schemas';
 import type { ChannelDefinition } from './channel-definition';
 import type { UsageChannelName } from './usage-channels';
 
@@ -99,12 +98,9 @@ export const usageSummaryOutput = z.strictObject({
 
 /** Channel → strict input/output schemas for this feature; spread into the contract. */
 export const usageContract = {
-  // usage store and reports (C1)
   'usage:import': { input: usageImportInput, output: usageImportOutput },
   'usage:generateSample': { input: usageGenerateInput, output: usageGenerateOutput },
   'usage:report': { input: usageReportInput, output: usageReportOutput },
   'usage:facets': { input: empty, output: usageFacetsOutput },
   'usage:summary': { input: empty, output: usageSummaryOutput },
-  // budgets (C2)
-  ...budgetContract,
 } satisfies { [C in UsageChannelName]: ChannelDefinition };

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { ChannelDefinition } from './channel-definition';
+import type { WorkspaceChannelName } from './workspace-channels';
 import { CURRENCIES, DEFAULT_CURRENCY, MAX_BUDGET_MINOR } from '../domain/money';
 import {
   ENVIRONMENTS,
@@ -111,3 +113,16 @@ export const workspaceListOutput = z.strictObject({
 });
 
 export const workspaceIdInput = z.strictObject({ id: workspaceIdSchema });
+
+export const workspaceContract = {
+  'workspaces:list': { input: workspaceListInput, output: workspaceListOutput },
+  'workspaces:get': { input: workspaceIdInput, output: workspaceSchema },
+  'workspaces:create': { input: workspaceCreateInput, output: workspaceSchema },
+  'workspaces:update': { input: workspaceUpdateInput, output: workspaceSchema },
+  'workspaces:delete': {
+    input: workspaceDeleteInput,
+    output: z.strictObject({ deletedId: z.string(), activeWorkspaceId: z.string() }),
+  },
+  'workspaces:setActive': { input: workspaceIdInput, output: workspaceSchema },
+  'workspaces:getActive': { input: z.strictObject({}), output: workspaceSchema },
+} satisfies { [C in WorkspaceChannelName]: ChannelDefinition };

@@ -1,24 +1,18 @@
 import type { ChannelName } from '../../../shared/contract/channel-names';
-import type { CoreOptions } from '../core';
-import type { ServiceContext } from '../services/workspace-service';
-import type { KeyRepository } from '../store/key-repository';
-import type { MemberRepository } from '../store/member-repository';
-import type { WorkspaceRepository } from '../store/workspace-repository';
+import type { CoreServices } from '../services/core-services';
 import type { HandlerMap } from './pipeline';
 
-/** What every feature module gets from the core: the store context and the shared repositories. */
-export interface CoreBase {
-  options: CoreOptions;
-  dataDir: string;
-  ctx: ServiceContext;
-  workspaceRepo: WorkspaceRepository;
-  keyRepo: KeyRepository;
-  memberRepo: MemberRepository;
-}
-
-/** A feature's slice of the handler map; `core.ts` spreads the slices into one complete map. */
+/**
+ * One feature = one domain's slice of the handler map. A handler maps its channel to one
+ * service call; it never sees a repository or SQL.
+ */
 export interface Feature<N extends ChannelName> {
   handlers: Pick<HandlerMap, N>;
-  /** Stops background work (e.g. running exports) before the store closes. */
-  dispose?: () => void;
+}
+
+export type FeatureFactory<N extends ChannelName> = (services: CoreServices) => Feature<N>;
+
+/** Declares a feature with its channel slice checked at compile time. */
+export function defineFeature<N extends ChannelName>(factory: FeatureFactory<N>): FeatureFactory<N> {
+  return factory;
 }

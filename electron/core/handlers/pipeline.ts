@@ -27,6 +27,8 @@ export interface DispatcherOptions {
   isTrustedSender: (sender: Sender) => boolean;
   /** Logs unexpected failures; receives the channel and the error, never the payload. */
   logError?: (channel: string, error: unknown) => void;
+  /** Runs after every call, success or not (announces committed changes). */
+  afterCall?: () => void;
 }
 
 /**
@@ -37,6 +39,15 @@ export function createDispatcher(handlers: HandlerMap, options: DispatcherOption
   return {
     channels: CHANNEL_NAMES,
     dispatch(channel, rawInput, sender) {
+      try {
+        return dispatchOnce(channel, rawInput, sender);
+      } finally {
+        options.afterCall?.();
+      }
+    },
+  };
+
+  function dispatchOnce(channel: string, rawInput: unknown, sender: Sender): Result<unknown> {
       if (!options.isTrustedSender(sender)) {
         return { ok: false, error: { code: 'E_FORBIDDEN', message: 'This caller is not allowed to use Gatehouse' } };
       }
@@ -62,6 +73,5 @@ export function createDispatcher(handlers: HandlerMap, options: DispatcherOption
         options.logError?.(channel, error);
         return { ok: false, error: { code: 'E_INTERNAL', message: 'Something went wrong; nothing was changed' } };
       }
-    },
-  };
+  }
 }

@@ -14,13 +14,12 @@ import {
 import { currencyDecimals } from '../../../shared/domain/money';
 import type { BudgetRepository, BudgetRow } from '../store/budget-repository';
 import type { WorkspaceRepository, WorkspaceRow } from '../store/workspace-repository';
-import type { ServiceContext } from './workspace-service';
+import type { ServiceContext } from './service-context';
 
 const ALL_WORKSPACES = { search: '', sort: { field: 'name', direction: 'asc' }, page: { index: 0, size: 500 } } as const;
 
 /** Budget thresholds and mode per workspace, and month-to-date spend against the budget. */
 export function createBudgetService(ctx: ServiceContext, budgets: BudgetRepository, workspaces: WorkspaceRepository) {
-  const { db, mutations } = ctx;
 
   const settingsOf = (workspace: WorkspaceRow, row: BudgetRow | null | undefined): BudgetSettings => ({
     workspaceId: workspace.id,
@@ -47,8 +46,7 @@ export function createBudgetService(ctx: ServiceContext, budgets: BudgetReposito
     },
 
     update(input: ParsedInput<'budgets:update'>): BudgetSettings {
-      return db
-        .transaction(() => {
+      return ctx.write(() => {
           const at = ctx.now().toISOString();
           const workspace = requireWorkspace(input.workspaceId);
           const beforeRow = budgets.get(input.workspaceId);
@@ -59,7 +57,7 @@ export function createBudgetService(ctx: ServiceContext, budgets: BudgetReposito
           const thresholds = normalizeThresholds(input.thresholds);
           budgets.save({ workspaceId: workspace.id, thresholds, mode: input.mode, version: before.version + 1, updatedAt: at });
           const after = settingsOf(workspace, budgets.get(workspace.id));
-          mutations.record({
+          ctx.record({
             at,
             actor: ctx.actor(),
             action: 'budget.update',
@@ -71,8 +69,7 @@ export function createBudgetService(ctx: ServiceContext, budgets: BudgetReposito
             change: { op: beforeRow ? 'update' : 'create', payload: snapshot(after), baseVersion: beforeRow ? before.version : null },
           });
           return after;
-        })
-        .immediate();
+        });
     },
 
     /**

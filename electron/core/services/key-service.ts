@@ -5,7 +5,7 @@ import type { ApiKey } from '../../../shared/contract/key-schemas';
 import type { KeyRepository, KeyRow } from '../store/key-repository';
 import type { WorkspaceRepository } from '../store/workspace-repository';
 import { checkKeySecret, generateKeySecret, hashKeySecret, maskParts } from './key-secret';
-import type { ServiceContext } from './workspace-service';
+import type { ServiceContext } from './service-context';
 
 function newKeyId(): string {
   return `key-${randomBytes(10).toString('hex').slice(0, 16)}`;
@@ -23,7 +23,7 @@ function snapshot(key: ApiKey) {
 }
 
 export function createKeyService(ctx: ServiceContext, keys: KeyRepository, workspaces: WorkspaceRepository) {
-  const { db, settings, mutations } = ctx;
+  const { settings } = ctx;
   const nowIso = () => ctx.now().toISOString();
 
   const require = (id: string, now: string): KeyRow => {
@@ -34,7 +34,7 @@ export function createKeyService(ctx: ServiceContext, keys: KeyRepository, works
 
   const log = (action: string, before: ApiKey | null, after: ApiKey | null, op: 'create' | 'update' | 'delete', at: string) => {
     const subject = (after ?? before)!;
-    mutations.record({
+    ctx.record({
       at,
       actor: ctx.actor(),
       action,
@@ -49,7 +49,7 @@ export function createKeyService(ctx: ServiceContext, keys: KeyRepository, works
 
   return {
     create(input: ParsedInput<'keys:create'>) {
-      return db.transaction(() => {
+      return ctx.write(() => {
         const at = nowIso();
         if (!workspaces.get(input.workspaceId)) throw AppError.field('E_NOT_FOUND', 'workspaceId', `Workspace ${input.workspaceId} does not exist`);
         if (input.expiresAt && new Date(input.expiresAt).getTime() <= ctx.now().getTime()) {
@@ -77,7 +77,7 @@ export function createKeyService(ctx: ServiceContext, keys: KeyRepository, works
         const key = toApiKey(require(id, at));
         log('api_key.create', null, key, 'create', at);
         return { key, secret };
-      }).immediate();
+      });
     },
 
     list(input: ParsedInput<'keys:list'>) {
@@ -91,7 +91,7 @@ export function createKeyService(ctx: ServiceContext, keys: KeyRepository, works
     },
 
     rotate(input: ParsedInput<'keys:rotate'>) {
-      return db.transaction(() => {
+      return ctx.write(() => {
         const at = nowIso();
         const before = require(input.id, at);
         if (before.status !== 'active') throw new AppError('E_CONFLICT', `Only an active key can be rotated; this key is ${before.status}`);
@@ -108,11 +108,11 @@ export function createKeyService(ctx: ServiceContext, keys: KeyRepository, works
         const key = toApiKey(require(input.id, at));
         log('api_key.rotate', toApiKey(before), key, 'update', at);
         return { key, secret };
-      }).immediate();
+      });
     },
 
     revoke(id: string) {
-      return db.transaction(() => {
+      return ctx.write(() => {
         const at = nowIso();
         const before = require(id, at);
         if (before.status === 'revoked') throw new AppError('E_CONFLICT', 'This key is already revoked; revocation is final');
@@ -120,18 +120,18 @@ export function createKeyService(ctx: ServiceContext, keys: KeyRepository, works
         const key = toApiKey(require(id, at));
         log('api_key.revoke', toApiKey(before), key, 'update', at);
         return key;
-      }).immediate();
+      });
     },
 
     delete(id: string) {
-      return db.transaction(() => {
+      return ctx.write(() => {
         const at = nowIso();
         const before = require(id, at);
         if (before.status === 'active') throw new AppError('E_CONFLICT', 'Revoke this key before deleting it; only revoked or expired keys can be deleted');
         keys.delete(id);
         log('api_key.delete', toApiKey(before), null, 'delete', at);
         return { deletedId: id };
-      }).immediate();
+      });
     },
 
     /** Format and checksum are checked before the store is touched; the hash never leaves. */

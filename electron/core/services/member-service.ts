@@ -4,7 +4,7 @@ import { AppError } from '../../../shared/contract/errors';
 import type { Role } from '../../../shared/contract/member-schemas';
 import type { MemberRepository, MemberRow, WorkspaceMemberRow } from '../store/member-repository';
 import type { WorkspaceRepository } from '../store/workspace-repository';
-import type { ServiceContext } from './workspace-service';
+import type { ServiceContext } from './service-context';
 
 const newMemberId = () => `mem-${randomBytes(8).toString('hex')}`;
 
@@ -17,7 +17,6 @@ export function placeholderEmail(userName: string): string {
 const memberSnapshot = ({ id, name, email, isLocalUser, version }: MemberRow) => ({ id, name, email, isLocalUser, version });
 
 export function createMemberService(ctx: ServiceContext, members: MemberRepository, workspaces: WorkspaceRepository) {
-  const { db, mutations } = ctx;
   const at = () => ctx.now().toISOString();
 
   const requireMember = (id: string) => {
@@ -37,7 +36,7 @@ export function createMemberService(ctx: ServiceContext, members: MemberReposito
   const logMembership = (action: string, before: WorkspaceMemberRow | null, after: WorkspaceMemberRow | null, time: string) => {
     const subject = (after ?? before)!;
     const snap = (r: WorkspaceMemberRow | null) => r && { workspaceId: r.workspaceId, memberId: r.memberId, name: r.name, role: r.role };
-    mutations.record({
+    ctx.record({
       at: time,
       actor: ctx.actor(),
       action,
@@ -59,7 +58,7 @@ export function createMemberService(ctx: ServiceContext, members: MemberReposito
   return {
     /** First run and upgrades: the laptop's user is a member and every workspace has an Admin. Idempotent. */
     ensureLocalUserAndAdmins(userName: string): void {
-      db.transaction(() => {
+      ctx.write(() => {
         const time = at();
         let local = members.getLocal();
         if (!local) {
@@ -72,7 +71,7 @@ export function createMemberService(ctx: ServiceContext, members: MemberReposito
           if (members.workspaceMember(workspaceId, local.id)) members.setRole({ workspaceId, memberId: local.id, role: 'admin', at: time });
           else members.addToWorkspace({ workspaceId, memberId: local.id, role: 'admin', at: time });
         }
-      }).immediate();
+      });
     },
     /** Owner check for the workspace service; no ID means the laptop's user (if set up yet). */
     resolveOwner(memberId: string | undefined): { id: string; name: string } | null {
@@ -102,18 +101,18 @@ export function createMemberService(ctx: ServiceContext, members: MemberReposito
     },
     list: (search: string) => ({ items: members.list(search) }),
     create(input: ParsedInput<'members:create'>) {
-      return db.transaction(() => {
+      return ctx.write(() => {
         assertEmailFree(input.email);
         const id = newMemberId();
         const time = at();
         members.insert({ id, name: input.name, email: input.email, isLocalUser: false, at: time });
         const created = members.get(id)!;
-        mutations.record({ at: time, actor: ctx.actor(), action: 'member.create', entityType: 'member', entityId: id, workspaceId: null, before: null, after: memberSnapshot(created), change: { op: 'create', payload: memberSnapshot(created), baseVersion: null } });
+        ctx.record({ at: time, actor: ctx.actor(), action: 'member.create', entityType: 'member', entityId: id, workspaceId: null, before: null, after: memberSnapshot(created), change: { op: 'create', payload: memberSnapshot(created), baseVersion: null } });
         return created;
-      }).immediate();
+      });
     },
     update(input: ParsedInput<'members:update'>) {
-      return db.transaction(() => {
+      return ctx.write(() => {
         const before = requireMember(input.id);
         const name = input.changes.name ?? before.name;
         const email = input.changes.email ?? before.email;
@@ -122,12 +121,12 @@ export function createMemberService(ctx: ServiceContext, members: MemberReposito
         const time = at();
         members.update({ id: before.id, name, email, at: time });
         const after = members.get(before.id)!;
-        mutations.record({ at: time, actor: ctx.actor(), action: 'member.update', entityType: 'member', entityId: before.id, workspaceId: null, before: memberSnapshot(before), after: memberSnapshot(after), change: { op: 'update', payload: { name, email, version: after.version }, baseVersion: before.version } });
+        ctx.record({ at: time, actor: ctx.actor(), action: 'member.update', entityType: 'member', entityId: before.id, workspaceId: null, before: memberSnapshot(before), after: memberSnapshot(after), change: { op: 'update', payload: { name, email, version: after.version }, baseVersion: before.version } });
         return after;
-      }).immediate();
+      });
     },
     delete(id: string) {
-      return db.transaction(() => {
+      return ctx.write(() => {
         const member = requireMember(id);
         if (member.isLocalUser) throw new AppError('E_FORBIDDEN', 'The local user of this laptop cannot be removed');
         const owned = members.ownedWorkspaceNames(id);
@@ -137,26 +136,26 @@ export function createMemberService(ctx: ServiceContext, members: MemberReposito
           throw new AppError('E_CONFLICT', `${member.name} is the only Admin of ${soleAdmin.join(', ')}. Make someone else Admin first.`);
         }
         members.delete(id);
-        mutations.record({ at: at(), actor: ctx.actor(), action: 'member.delete', entityType: 'member', entityId: id, workspaceId: null, before: memberSnapshot(member), after: null, change: { op: 'delete', payload: { id }, baseVersion: member.version } });
+        ctx.record({ at: at(), actor: ctx.actor(), action: 'member.delete', entityType: 'member', entityId: id, workspaceId: null, before: memberSnapshot(member), after: null, change: { op: 'delete', payload: { id }, baseVersion: member.version } });
         return { deletedId: id };
-      }).immediate();
+      });
     },
     workspaceMembers(workspaceId: string) {
       requireWorkspace(workspaceId);
       return { items: members.workspaceMembers(workspaceId) };
     },
     add(input: ParsedInput<'workspaceMembers:add'>) {
-      return db.transaction(() => {
+      return ctx.write(() => {
         requireWorkspace(input.workspaceId);
         requireMember(input.memberId);
         if (members.workspaceMember(input.workspaceId, input.memberId)) {
           throw AppError.field('E_CONFLICT', 'memberId', 'This person is already a member of the workspace; change their role instead');
         }
         return addMembership(input.workspaceId, input.memberId, input.role, at());
-      }).immediate();
+      });
     },
     setRole(input: ParsedInput<'workspaceMembers:setRole'>) {
-      return db.transaction(() => {
+      return ctx.write(() => {
         const before = members.workspaceMember(input.workspaceId, input.memberId);
         if (!before) throw new AppError('E_NOT_FOUND', 'This person is not a member of the workspace');
         if (before.role === input.role) return before;
@@ -168,10 +167,10 @@ export function createMemberService(ctx: ServiceContext, members: MemberReposito
         const after = members.workspaceMember(input.workspaceId, input.memberId)!;
         logMembership('workspace_member.setRole', before, after, time);
         return after;
-      }).immediate();
+      });
     },
     remove(input: ParsedInput<'workspaceMembers:remove'>) {
-      return db.transaction(() => {
+      return ctx.write(() => {
         const before = members.workspaceMember(input.workspaceId, input.memberId);
         if (!before) throw new AppError('E_NOT_FOUND', 'This person is not a member of the workspace');
         if (before.role === 'admin' && members.adminCount(input.workspaceId) === 1) {
@@ -180,7 +179,7 @@ export function createMemberService(ctx: ServiceContext, members: MemberReposito
         members.removeFromWorkspace(input.workspaceId, input.memberId);
         logMembership('workspace_member.remove', before, null, at());
         return { workspaceId: input.workspaceId, memberId: input.memberId };
-      }).immediate();
+      });
     },
   };
 }

@@ -4,7 +4,7 @@ import type { BulkPlan, GrantInput, Model } from '../../../shared/contract/model
 import { formatLimit } from '../../../shared/domain/model-rules';
 import type { ModelRepository } from '../store/model-repository';
 import type { WorkspaceRepository } from '../store/workspace-repository';
-import type { ServiceContext } from './workspace-service';
+import type { ServiceContext } from './service-context';
 
 type Limits = { rpmLimit: number | null; tpmLimit: number | null };
 type BulkWorkspacePlan = BulkPlan['workspaces'][number];
@@ -35,7 +35,6 @@ export function validateGrants(grants: GrantInput[], models: ModelRepository): M
 }
 
 export function createModelGrantService(ctx: ServiceContext, models: ModelRepository, workspaces: WorkspaceRepository) {
-  const { db, mutations } = ctx;
   const nowIso = () => ctx.now().toISOString();
 
   const requireWorkspace = (id: string, path = 'workspaceId') => {
@@ -96,7 +95,7 @@ export function createModelGrantService(ctx: ServiceContext, models: ModelReposi
   /** Audit and change-log entry for one workspace's grant list; only limits, never secrets. */
   const record = (action: string, workspaceId: string, beforeVersion: number, before: Record<string, Limits>, after: Record<string, Limits>, at: string) => {
     const afterVersion = models.permissionVersion(workspaceId);
-    mutations.record({
+    ctx.record({
       at,
       actor: ctx.actor(),
       action,
@@ -118,8 +117,7 @@ export function createModelGrantService(ctx: ServiceContext, models: ModelReposi
 
     /** Replaces the whole section: one transaction, one audit entry naming what was added, removed and changed. */
     save(input: ParsedInput<'modelGrants:save'>) {
-      return db
-        .transaction(() => {
+      return ctx.write(() => {
           const at = nowIso();
           const ws = requireWorkspace(input.workspaceId);
           if (ws.isDefault) throw new AppError('E_CONFLICT', `${DEFAULT_WORKSPACE_REASON} to save`);
@@ -157,16 +155,14 @@ export function createModelGrantService(ctx: ServiceContext, models: ModelReposi
             record('model_grants.save', input.workspaceId, version, before, after, at);
           }
           return { ...listOf(input.workspaceId), summary };
-        })
-        .immediate();
+        });
     },
 
     bulkPreview: (input: ParsedInput<'modelGrants:bulkPreview'>) => planBulk(input),
 
     /** Re-plans inside the write transaction and applies exactly that plan, so it equals a preview of the same state. */
     bulkApply(input: ParsedInput<'modelGrants:bulkApply'>) {
-      return db
-        .transaction(() => {
+      return ctx.write(() => {
           const at = nowIso();
           const plan = planBulk(input);
           for (const ws of plan.workspaces) {
@@ -187,16 +183,14 @@ export function createModelGrantService(ctx: ServiceContext, models: ModelReposi
             record('model_grants.bulk_grant', ws.workspaceId, version, before, after, at);
           }
           return plan;
-        })
-        .immediate();
+        });
     },
 
     listQuotas: () => ({ items: models.quotas() }),
 
     /** null removes the quota. */
     setQuota(input: ParsedInput<'models:setQuota'>) {
-      return db
-        .transaction(() => {
+      return ctx.write(() => {
           const at = nowIso();
           const model = models.getMany([input.modelId]).get(input.modelId);
           if (!model) throw AppError.field('E_NOT_FOUND', 'modelId', `Model ${input.modelId} is not in the catalog`);
@@ -207,7 +201,7 @@ export function createModelGrantService(ctx: ServiceContext, models: ModelReposi
           if (before === input.tpmQuota) return { items: models.quotas() };
           if (input.tpmQuota === null) models.deleteQuota(input.modelId);
           else models.setQuota(input.modelId, input.tpmQuota, at);
-          mutations.record({
+          ctx.record({
             at,
             actor: ctx.actor(),
             action: 'model_quota.set',
@@ -223,8 +217,7 @@ export function createModelGrantService(ctx: ServiceContext, models: ModelReposi
             },
           });
           return { items: models.quotas() };
-        })
-        .immediate();
+        });
     },
   };
 }

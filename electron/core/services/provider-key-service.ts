@@ -7,7 +7,7 @@ import type { ProviderAccessRow, ProviderKeyRepository, ProviderKeyRow } from '.
 import type { WorkspaceRepository } from '../store/workspace-repository';
 import { canonicalVendor, PROVIDER_VENDORS } from './provider-key-vendors';
 import type { SecretProtection } from './secret-box';
-import type { ServiceContext } from './workspace-service';
+import type { ServiceContext } from './service-context';
 
 function newProviderKeyId(): string {
   return `pk-${randomBytes(8).toString('hex')}`;
@@ -29,7 +29,6 @@ function snapshot(row: ProviderKeyRow) {
 }
 
 export function createProviderKeyService(ctx: ServiceContext, repo: ProviderKeyRepository, workspaces: WorkspaceRepository, protection: SecretProtection) {
-  const { db, mutations } = ctx;
   const nowIso = () => ctx.now().toISOString();
 
   const require = (id: string): ProviderKeyRow => {
@@ -61,7 +60,7 @@ export function createProviderKeyService(ctx: ServiceContext, repo: ProviderKeyR
 
   const log = (action: string, before: ProviderKeyRow | null, after: ProviderKeyRow | null, op: 'create' | 'update' | 'delete', at: string, extra: object = {}) => {
     const subject = (after ?? before)!;
-    mutations.record({
+    ctx.record({
       at,
       actor: ctx.actor(),
       action,
@@ -106,7 +105,7 @@ export function createProviderKeyService(ctx: ServiceContext, repo: ProviderKeyR
     create(input: ParsedInput<'providerKeys:create'>) {
       const vendor = canonicalVendor(input.vendor);
       if (!vendor) throw AppError.field('E_VALIDATION', 'vendor', `“${input.vendor}” is not a vendor of the model catalog`);
-      return db.transaction(() => {
+      return ctx.write(() => {
         const at = nowIso();
         if (repo.count() >= MAX_PROVIDER_KEYS) throw new AppError('E_LIMIT', `You can have at most ${MAX_PROVIDER_KEYS} provider keys. Delete one before adding another.`);
         assertLabelFree(vendor, input.label);
@@ -117,11 +116,11 @@ export function createProviderKeyService(ctx: ServiceContext, repo: ProviderKeyR
         const row = require(id);
         log('provider_key.create', null, row, 'create', at);
         return toProviderKey(row);
-      }).immediate();
+      });
     },
 
     update(input: ParsedInput<'providerKeys:update'>) {
-      return db.transaction(() => {
+      return ctx.write(() => {
         const at = nowIso();
         const before = require(input.id);
         if (input.expectedVersion !== undefined && input.expectedVersion !== before.version) {
@@ -137,18 +136,18 @@ export function createProviderKeyService(ctx: ServiceContext, repo: ProviderKeyR
         const after = require(before.id);
         log(sealed ? (renamed ? 'provider_key.update' : 'provider_key.replace_secret') : 'provider_key.rename', before, after, 'update', at);
         return toProviderKey(after);
-      }).immediate();
+      });
     },
 
     /** Its pins and disables go with it (FK cascade); the audit entry says how many workspaces that touched. */
     delete(id: string) {
-      return db.transaction(() => {
+      return ctx.write(() => {
         const at = nowIso();
         const before = require(id);
         repo.delete(id);
         log('provider_key.delete', before, null, 'delete', at, { clearedWorkspaceOverrides: before.workspaceOverrides });
         return { deletedId: id, clearedWorkspaceOverrides: before.workspaceOverrides };
-      }).immediate();
+      });
     },
 
     getAccess(workspaceId: string) {
@@ -161,7 +160,7 @@ export function createProviderKeyService(ctx: ServiceContext, repo: ProviderKeyR
      * disabled. Replaces the workspace's exceptions in one transaction with its audit entry.
      */
     saveAccess(input: ParsedInput<'providerAccess:save'>) {
-      return db.transaction(() => {
+      return ctx.write(() => {
         const at = nowIso();
         requireWorkspace(input.workspaceId);
         const rows: ProviderAccessRow[] = [];
@@ -192,7 +191,7 @@ export function createProviderKeyService(ctx: ServiceContext, repo: ProviderKeyR
         const after = summary(rows);
         if (JSON.stringify(before) === JSON.stringify(after)) return accessView(input.workspaceId);
         repo.replaceAccess(input.workspaceId, rows, at);
-        mutations.record({
+        ctx.record({
           at,
           actor: ctx.actor(),
           action: 'provider_access.update',
@@ -204,7 +203,7 @@ export function createProviderKeyService(ctx: ServiceContext, repo: ProviderKeyR
           change: { op: 'update', payload: { workspaceId: input.workspaceId, ...after }, baseVersion: null },
         });
         return accessView(input.workspaceId);
-      }).immediate();
+      });
     },
 
     /** The plaintext for the upstream gateway (sync); no channel returns it. */

@@ -5,7 +5,7 @@ import { addDays, bucketsBetween, USAGE_REPORT_MAX_ROWS, utcDay, type UsageBucke
 import type { UsageRecord, UsageRepository, UsageRollupQuery } from '../store/usage-repository';
 import { parseUsageCsv } from './usage-csv-import';
 import { generateSampleRecords, type SampleModel, type SampleWorkspace } from './usage-sample-generator';
-import type { ServiceContext } from './workspace-service';
+import type { ServiceContext } from './service-context';
 
 /** Records go to the store in batches; each batch is aggregated once for the rollup. */
 const INSERT_BATCH = 20_000;
@@ -41,11 +41,9 @@ function* batches<T>(items: Iterable<T>, size: number): Generator<T[]> {
  * sync, never pushed to it.
  */
 export function createUsageService(ctx: ServiceContext, usage: UsageRepository) {
-  const { db, mutations } = ctx;
 
   const store = (records: Iterable<UsageRecord>, action: string, details: Record<string, unknown>) =>
-    db
-      .transaction(() => {
+    ctx.write(() => {
         let inserted = 0;
         let duplicates = 0;
         for (const batch of batches(records, INSERT_BATCH)) {
@@ -53,7 +51,7 @@ export function createUsageService(ctx: ServiceContext, usage: UsageRepository) 
           inserted += result.inserted;
           duplicates += result.duplicates;
         }
-        mutations.record({
+        ctx.record({
           at: ctx.now().toISOString(),
           actor: ctx.actor(),
           action,
@@ -64,8 +62,7 @@ export function createUsageService(ctx: ServiceContext, usage: UsageRepository) 
           after: { ...details, inserted, duplicates },
         });
         return { inserted, duplicates };
-      })
-      .immediate();
+      });
 
   const labeller = (groupBy: UsageGroupBy) => {
     if (groupBy === 'vendor') return (id: string) => id;

@@ -3,20 +3,12 @@ import { AppError } from '../../../shared/contract/errors';
 import type { ParsedInput } from '../../../shared/contract/contract';
 import type { Workspace } from '../../../shared/contract/workspace-schemas';
 import { workspaceNameKey } from '../../../shared/domain/workspace-rules';
-import type { Db } from '../store/database';
-import type { MutationLog } from '../store/mutation-log';
 import { changedFields } from '../store/snapshot-diff';
-import type { SettingsRepository } from '../store/settings-repository';
 import type { WorkspaceRepository, WorkspaceRow, WorkspaceWritable } from '../store/workspace-repository';
+import type { ServiceContext } from './service-context';
 
-export interface ServiceContext {
-  db: Db;
-  now: () => Date;
-  /** The member recorded as actor in the audit log. */
-  actor: () => string;
-  settings: SettingsRepository;
-  mutations: MutationLog;
-}
+export type { ServiceContext };
+
 
 const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 export const DEFAULT_WORKSPACE_NAME = 'Default Workspace';
@@ -44,7 +36,7 @@ export interface WorkspaceHooks {
 }
 
 export function createWorkspaceService(ctx: ServiceContext, workspaces: WorkspaceRepository, hooks: WorkspaceHooks = {}) {
-  const { db, settings, mutations } = ctx;
+  const { settings } = ctx;
 
   const toDto = (row: WorkspaceRow, keyLimit = settings.get().maxActiveKeysPerWorkspace): Workspace => ({ ...row, keyLimit });
 
@@ -64,7 +56,7 @@ export function createWorkspaceService(ctx: ServiceContext, workspaces: Workspac
   const service = {
     /** Creates the default workspace and the local user on first run; idempotent. */
     ensureInitialized(localUserName: string): void {
-      db.transaction(() => {
+      ctx.write(() => {
         if (!settings.get().localUserName) settings.setLocalUserName(localUserName);
         if (!workspaces.getDefault()) {
           const created = insertWorkspace({ name: DEFAULT_WORKSPACE_NAME, isDefault: true });
@@ -72,7 +64,7 @@ export function createWorkspaceService(ctx: ServiceContext, workspaces: Workspac
         }
         const active = settings.get().activeWorkspaceId;
         if (!active || !workspaces.get(active)) settings.setActiveWorkspaceId(workspaces.getDefault()!.id);
-      }).immediate();
+      });
     },
 
     list(query: ParsedInput<'workspaces:list'>) {
@@ -92,7 +84,7 @@ export function createWorkspaceService(ctx: ServiceContext, workspaces: Workspac
     },
 
     create(input: ParsedInput<'workspaces:create'>): Workspace {
-      return db.transaction(() => {
+      return ctx.write(() => {
         const limit = settings.get().maxWorkspaces;
         if (workspaces.count() >= limit) {
           throw new AppError(
@@ -101,11 +93,11 @@ export function createWorkspaceService(ctx: ServiceContext, workspaces: Workspac
           );
         }
         return toDto(insertWorkspace({ ...input, isDefault: false }));
-      }).immediate();
+      });
     },
 
     update(input: ParsedInput<'workspaces:update'>): Workspace {
-      return db.transaction(() => {
+      return ctx.write(() => {
         const before = require(input.id);
         if (input.expectedVersion !== undefined && input.expectedVersion !== before.version) {
           throw new AppError(
@@ -129,7 +121,7 @@ export function createWorkspaceService(ctx: ServiceContext, workspaces: Workspac
         workspaces.update(after, nameKey);
         if (after.ownerMemberId && after.ownerMemberId !== before.ownerMemberId) hooks.onOwnerChanged?.(after.id, after.ownerMemberId, after.updatedAt);
         const afterSnap = snapshot(after);
-        mutations.record({
+        ctx.record({
           at: after.updatedAt,
           actor: ctx.actor(),
           action: 'workspace.update',
@@ -141,11 +133,11 @@ export function createWorkspaceService(ctx: ServiceContext, workspaces: Workspac
           change: { op: 'update', payload: { ...diff, version: after.version }, baseVersion: before.version },
         });
         return toDto(require(after.id));
-      }).immediate();
+      });
     },
 
     delete(input: ParsedInput<'workspaces:delete'>) {
-      return db.transaction(() => {
+      return ctx.write(() => {
         const row = require(input.id);
         if (row.isDefault) throw new AppError('E_FORBIDDEN', 'The default workspace cannot be deleted');
         if (input.confirmName !== row.name) {
@@ -158,7 +150,7 @@ export function createWorkspaceService(ctx: ServiceContext, workspaces: Workspac
           activeId = defaultId;
           settings.setActiveWorkspaceId(defaultId);
         }
-        mutations.record({
+        ctx.record({
           at: ctx.now().toISOString(),
           actor: ctx.actor(),
           action: 'workspace.delete',
@@ -170,7 +162,7 @@ export function createWorkspaceService(ctx: ServiceContext, workspaces: Workspac
           change: { op: 'delete', payload: { id: row.id }, baseVersion: row.version },
         });
         return { deletedId: row.id, activeWorkspaceId: activeId };
-      }).immediate();
+      });
     },
 
     getActive(): Workspace {
@@ -185,12 +177,12 @@ export function createWorkspaceService(ctx: ServiceContext, workspaces: Workspac
      * to the change log, because the gateway has no such entity to sync.
      */
     setActive(id: string): Workspace {
-      return db.transaction(() => {
+      return ctx.write(() => {
         const row = require(id);
         const previous = settings.get().activeWorkspaceId;
         if (previous !== id) {
           settings.setActiveWorkspaceId(id);
-          mutations.record({
+          ctx.record({
             at: ctx.now().toISOString(),
             actor: ctx.actor(),
             action: 'workspace.setActive',
@@ -202,7 +194,7 @@ export function createWorkspaceService(ctx: ServiceContext, workspaces: Workspac
           });
         }
         return toDto(row);
-      }).immediate();
+      });
     },
   };
 
@@ -229,7 +221,7 @@ export function createWorkspaceService(ctx: ServiceContext, workspaces: Workspac
     };
     workspaces.insert(row, nameKey);
     const snap = snapshot(row);
-    mutations.record({
+    ctx.record({
       at,
       actor: ctx.actor(),
       action: 'workspace.create',

@@ -28,9 +28,10 @@ export function createMutationLog(db: Db) {
     `INSERT INTO change_log (at, entity_type, entity_id, op, payload_json, base_version) VALUES (?, ?, ?, ?, ?, ?)`,
   );
   return {
-    record(entry: MutationRecord): void {
+    /** Returns the audit entry's id. */
+    record(entry: MutationRecord): number {
       if (!db.inTransaction) throw new Error('mutation-log.record must run inside the mutation transaction');
-      insertAudit.run(
+      const audit = insertAudit.run(
         entry.at,
         entry.actor,
         entry.action,
@@ -50,6 +51,7 @@ export function createMutationLog(db: Db) {
           entry.change.baseVersion,
         );
       }
+      return Number(audit.lastInsertRowid);
     },
   };
 }

@@ -1,0 +1,88 @@
+import type { StoreHealth } from '../../../shared/contract/app-schemas';
+import type { HostCapabilities } from '../host-capabilities';
+import type { JobRunner } from '../jobs/job-runner';
+import { createAuditRepository } from '../store/audit-repository';
+import { createBudgetRepository } from '../store/budget-repository';
+import { createKeyRepository } from '../store/key-repository';
+import { createMemberRepository } from '../store/member-repository';
+import { createKeyLimitReader, createModelRepository } from '../store/model-repository';
+import { createProviderKeyRepository } from '../store/provider-key-repository';
+import { createUsageRepository } from '../store/usage-repository';
+import { createWorkspaceRepository } from '../store/workspace-repository';
+import { createAppService } from './app-service';
+import { createAuditService } from './audit-service';
+import { createBudgetService } from './budget-service';
+import { createExportService } from './export-service';
+import { createKeyService } from './key-service';
+import { createMemberService } from './member-service';
+import { createModelCatalogService } from './model-catalog-service';
+import { createModelGrantService } from './model-grant-service';
+import { createModelLimitChecker } from './model-limit-checker';
+import { createProviderKeyService } from './provider-key-service';
+import { createSecretProtection } from './secret-box';
+import type { CoreServiceContext } from './service-context';
+import { createUsageService } from './usage-service';
+import { createWorkspaceService } from './workspace-service';
+
+export interface CoreServicesOptions {
+  appVersion: string;
+  dataDir: string;
+  databasePath: string;
+  localUserName: string;
+  storeHealth: () => StoreHealth;
+  capabilities?: HostCapabilities | undefined;
+  jobs: JobRunner;
+  logError?: ((context: string, error: unknown) => void) | undefined;
+}
+
+/**
+ * The composition root of the core's domain: repositories → services. Only services see
+ * repositories; the handler features get these services and map channels onto them.
+ */
+export function createCoreServices(ctx: CoreServiceContext, options: CoreServicesOptions) {
+  const { db } = ctx;
+  const repos = {
+    workspaces: createWorkspaceRepository(db),
+    keys: createKeyRepository(db),
+    members: createMemberRepository(db),
+    audit: createAuditRepository(db),
+    models: createModelRepository(db),
+    providerKeys: createProviderKeyRepository(db),
+    usage: createUsageRepository(db),
+    budgets: createBudgetRepository(db),
+  };
+  // Audit entries name the laptop's user as a member (editable in Settings).
+  ctx.setActor(() => repos.members.getLocal()?.name ?? ctx.settings.get().localUserName ?? 'Local admin');
+
+  const members = createMemberService(ctx, repos.members, repos.workspaces);
+  const workspaces = createWorkspaceService(ctx, repos.workspaces, {
+    resolveOwner: members.resolveOwner,
+    onCreated: members.onWorkspaceCreated,
+    onOwnerChanged: members.onOwnerChanged,
+  });
+  workspaces.ensureInitialized(options.localUserName);
+  members.ensureLocalUserAndAdmins(options.localUserName);
+
+  const usage = createUsageService(ctx, repos.usage);
+  const services = {
+    app: createAppService(ctx, repos, workspaces, options),
+    workspaces,
+    members,
+    keys: createKeyService(ctx, repos.keys, repos.workspaces),
+    audit: createAuditService(repos.audit, ctx.now),
+    catalog: createModelCatalogService(repos.models),
+    grants: createModelGrantService(ctx, repos.models, repos.workspaces),
+    limitChecker: createModelLimitChecker(repos.models, repos.workspaces, createKeyLimitReader(db), ctx.now),
+    providerKeys: createProviderKeyService(ctx, repos.providerKeys, repos.workspaces, createSecretProtection(options.dataDir, options.capabilities)),
+    usage,
+    budgets: createBudgetService(ctx, repos.budgets, repos.workspaces),
+    exports: createExportService(
+      ctx,
+      { workspaces: repos.workspaces, keys: repos.keys, budgets: repos.budgets, usage, db },
+      { dataDir: options.dataDir, chooseSavePath: options.capabilities?.chooseSavePath, logError: options.logError },
+    ),
+    jobs: options.jobs,
+  };
+  return services;
+}
+export type CoreServices = ReturnType<typeof createCoreServices>;

@@ -1,0 +1,3 @@
+/** The job runner's channels, `domain:verb`. Zod-free: the preload allowlist imports it. */
+export const JOB_CHANNEL_NAMES = ['jobs:list', 'jobs:status', 'jobs:cancel'] as const;
+export type JobChannelName = (typeof JOB_CHANNEL_NAMES)[number];
