@@ -5,7 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { AppError } from '../../../shared/contract/errors';
 import { createCore, type Core } from '../core';
-import type { HostCapabilities } from '../host-capabilities';
+import type { HostCapabilities, HostRequestName } from '../host-capabilities';
 import type { DoorToWorker, WorkerCoreOptions, WorkerToDoor } from './worker-protocol';
 
 const port = parentPort;
@@ -15,7 +15,7 @@ const options = workerData as WorkerCoreOptions;
 const post = (message: WorkerToDoor) => port.postMessage(message);
 let hostSeq = 0;
 const pendingHost = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
-const askDoor = (name: 'chooseSavePath' | 'chooseOpenPath', args: unknown[]) =>
+const askDoor = (name: HostRequestName, args: unknown[]) =>
   new Promise<unknown>((resolve, reject) => {
     const seq = ++hostSeq;
     pendingHost.set(seq, { resolve, reject });
@@ -23,12 +23,9 @@ const askDoor = (name: 'chooseSavePath' | 'chooseOpenPath', args: unknown[]) =>
   });
 
 const capabilities: HostCapabilities = {};
-if (options.hostCapabilities.includes('chooseSavePath')) {
-  capabilities.chooseSavePath = (suggestedName) => askDoor('chooseSavePath', [suggestedName]) as Promise<string | null>;
-}
-if (options.hostCapabilities.includes('chooseOpenPath')) {
-  capabilities.chooseOpenPath = (dialog) => askDoor('chooseOpenPath', [dialog]) as Promise<string | null>;
-}
+const remote = capabilities as Record<HostRequestName, (...args: unknown[]) => Promise<unknown>>;
+for (const name of options.hostCapabilities) remote[name] = (...args: unknown[]) => askDoor(name, args);
+if (options.savesForDownload) capabilities.savesForDownload = true;
 if (options.osDataKey) capabilities.osDataKey = { key: Buffer.from(options.osDataKey), backend: options.osBackend };
 
 let core: Core;

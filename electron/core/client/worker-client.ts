@@ -4,7 +4,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { AppError, type ErrorCode, type Result } from '../../../shared/contract/errors';
 import type { CoreEvent } from '../../../shared/contract/event-schemas';
-import type { HostCapabilities } from '../host-capabilities';
+import { HOST_REQUESTS, type HostCapabilities } from '../host-capabilities';
 import type { Sender } from '../handlers/pipeline';
 import { FORBIDDEN, type CoreClient } from './core-client';
 import type { DoorToWorker, WorkerCoreOptions, WorkerToDoor } from './worker-protocol';
@@ -17,7 +17,7 @@ export interface WorkerClientOptions {
   localUserName?: string | undefined;
   externalChangePollMs?: number | undefined;
   /** Dialogs run in the door; the worker asks for them over the port. */
-  capabilities?: Pick<HostCapabilities, 'chooseSavePath' | 'chooseOpenPath' | 'osDataKey'>;
+  capabilities?: Omit<HostCapabilities, 'osEncryption'>;
   /**
    * The worker's entry file. Default: core-worker.ts beside this file (run through tsx), or a
    * bundled core-worker.cjs the Electron build puts next to main.cjs.
@@ -57,7 +57,8 @@ export async function createWorkerClient(options: WorkerClientOptions): Promise<
     nativeBinding: options.nativeBinding,
     localUserName: options.localUserName,
     externalChangePollMs: options.externalChangePollMs,
-    hostCapabilities: [...(caps.chooseSavePath ? (['chooseSavePath'] as const) : []), ...(caps.chooseOpenPath ? (['chooseOpenPath'] as const) : [])],
+    hostCapabilities: HOST_REQUESTS.filter((name) => typeof caps[name] === 'function'),
+    savesForDownload: caps.savesForDownload,
     osDataKey: caps.osDataKey ? new Uint8Array(caps.osDataKey.key) : undefined,
     osBackend: caps.osDataKey?.backend,
   };
@@ -102,7 +103,7 @@ export async function createWorkerClient(options: WorkerClientOptions): Promise<
           }
           return;
         case 'hostRequest': {
-          const fn = message.name === 'chooseSavePath' ? caps.chooseSavePath : caps.chooseOpenPath;
+          const fn = caps[message.name];
           const run = fn ? (fn as (...args: unknown[]) => Promise<unknown>)(...message.args) : Promise.reject(new Error(`${message.name} is not available here`));
           run.then(
             (value) => send({ type: 'hostResult', seq: message.seq, ok: true, value }),

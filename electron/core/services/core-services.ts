@@ -79,7 +79,12 @@ export function createCoreServices(ctx: CoreServiceContext, options: CoreService
     exports: createExportService(
       ctx,
       { workspaces: repos.workspaces, keys: repos.keys, budgets: repos.budgets, usage, db },
-      { dataDir: options.dataDir, chooseSavePath: options.capabilities?.chooseSavePath, logError: options.logError },
+      {
+        dataDir: options.dataDir,
+        // Interim adapter until exports move onto the job runner.
+        chooseSavePath: options.capabilities?.chooseSavePath ? (name) => options.capabilities!.chooseSavePath!({ suggestedName: name, jobId: '' }) : undefined,
+        logError: options.logError,
+      },
     ),
     jobs: options.jobs,
   };

@@ -4,8 +4,8 @@ import type { ErrorPayload, Result } from '../../../shared/contract/errors';
 import type { Workspace } from '../../../shared/contract/workspace-schemas';
 import { DEFAULT_CURRENCY, formatMoney, parseMoneyToMinor } from '../../../shared/domain/money';
 import { ENVIRONMENTS, REGIONS, labelOf } from '../../../shared/domain/workspace-rules';
-import { createCore } from '../../core/core';
-import { UsageError, type CliIo, type CliPlan, type CliValues } from './commands/cli-plan';
+import { createInProcessClient } from '../../core/client/in-process-client';
+import { CLI_SENDER, UsageError, type CliIo, type CliPlan, type CliValues } from './commands/cli-plan';
 import { planModelsCommand } from './commands/models-command';
 import { EXPORT_COMMANDS_HELP, planExportCommand } from './commands/export-command';
 import { planUsageCommand, USAGE_COMMANDS_HELP } from './commands/usage-command';
@@ -116,16 +116,30 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
 
   const dataDir = values['data-dir'] ?? defaultDataDir(io.env);
-  let core;
+  let client;
   try {
-    core = createCore({ dataDir, appVersion: APP_VERSION, isTrustedSender: (s) => s.kind === 'cli', logError: (c, e) => io.err(`[gatehouse] ${c}: ${(e as Error).message ?? e}`) });
+    client = createInProcessClient({
+      dataDir,
+      appVersion: APP_VERSION,
+      isTrustedSender: (s) => s.kind === 'cli',
+      logError: (c, e) => io.err(`[gatehouse] ${c}: ${(e as Error).message ?? e}`),
+      // A one-shot command has no one to tell about other processes' writes.
+      externalChangePollMs: 0,
+      ...('run' in request && request.capabilities ? { capabilities: request.capabilities } : {}),
+    });
   } catch (error) {
+    // The core reports storage problems (read-only, damaged, newer or busy store) typed; print them as they are.
+    const code = (error as { code?: unknown } | null)?.code;
+    if (code === 'E_STORAGE' || code === 'E_BUSY') {
+      io.err(`${code}: ${(error as Error).message}`);
+      return 1;
+    }
     io.err(`E_INTERNAL: Cannot open the Gatehouse store in ${dataDir}: ${(error as Error).message}`);
     return 1;
   }
   try {
-    if ('run' in request) return await request.run(core, io);
-    const result: Result<unknown> = core.dispatcher.dispatch(request.channel, request.input, { kind: 'cli' });
+    if ('run' in request) return await request.run(client, io);
+    const result: Result<unknown> = await client.invoke(request.channel, request.input, CLI_SENDER);
     if (!result.ok) {
       io.err(formatError(result.error));
       return 1;
@@ -133,7 +147,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.out(request.print(result.data));
     return 0;
   } finally {
-    core.close();
+    await client.close();
   }
 }
 

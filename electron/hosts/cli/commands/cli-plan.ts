@@ -1,4 +1,5 @@
-import type { Core } from '../../../core/core';
+import type { CoreClient } from '../../../core/client/core-client';
+import type { HostCapabilities } from '../../../core/host-capabilities';
 
 export interface CliIo {
   out: (text: string) => void;
@@ -9,10 +10,16 @@ export interface CliIo {
 /** Bad flags or arguments: exit code 2, the store is never opened. */
 export class UsageError extends Error {}
 
-/** A command is one channel call with a printer, or a longer-running action (e.g. a streamed export). */
+/**
+ * A command is one channel call with a printer, or a longer-running action (a job: export,
+ * import, generation) that drives the core through the client. The CLI is a door: `capabilities`
+ * is what it offers the core for this command (e.g. chooseSavePath = `--out`).
+ */
 export type CliPlan =
   | { channel: string; input: unknown; print: (data: unknown) => string }
-  | { run: (core: Core, io: CliIo) => Promise<number> };
+  | { run: (client: CoreClient, io: CliIo) => Promise<number>; capabilities?: HostCapabilities };
+
+export const CLI_SENDER = { kind: 'cli' } as const;
 
 /** Parsed `--flag` values (node:util parseArgs). */
 export type CliValues = Record<string, string | boolean | undefined>;

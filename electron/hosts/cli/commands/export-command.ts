@@ -5,6 +5,7 @@ import type { Result } from '../../../../shared/contract/errors';
 import type { ExportStatus } from '../../../../shared/contract/export-schemas';
 import { USAGE_BUCKETS, USAGE_GROUP_BYS } from '../../../../shared/domain/usage-rules';
 import type { Core } from '../../../core/core';
+import type { CoreClient } from '../../../core/client/core-client';
 import { downloadPathFor } from '../../../core/services/export-jobs';
 import { UsageError, type CliIo, type CliPlan, type CliValues } from './cli-plan';
 
@@ -116,5 +117,6 @@ export function planExportCommand(args: string[], values: CliValues): CliPlan {
     default:
       throw new UsageError(`Unknown export command "${args.join(' ')}"`);
   }
-  return { run: (core, io) => runExport(core, io, input, out, json) };
+  // Interim: until exports run on the job runner, this reaches into the in-process core.
+  return { run: (client: CoreClient, io) => runExport((client as unknown as { core: Core }).core, io, input, out, json) };
 }

@@ -1,8 +1,8 @@
 import type { ErrorPayload } from '../../../../shared/contract/errors';
 import type { Model } from '../../../../shared/contract/model-schemas';
 import { MODEL_PAGE_SIZE_MAX, MODEL_TYPES, type ModelType } from '../../../../shared/domain/model-rules';
-import type { Core } from '../../../core/core';
-import { UsageError, type CliPlan, type CliValues } from './cli-plan';
+import type { CoreClient } from '../../../core/client/core-client';
+import { CLI_SENDER, UsageError, type CliPlan, type CliValues } from './cli-plan';
 
 /** `--type` accepts an id (`image-generation`) or a label (`Image generation`), comma-separated. */
 function parseTypes(value: string | boolean | undefined): ModelType[] {
@@ -30,8 +30,8 @@ class CallFailed extends Error {
   }
 }
 
-function call<T>(core: Core, channel: string, input: unknown): T {
-  const result = core.dispatcher.dispatch(channel, input, { kind: 'cli' });
+async function call<T>(client: CoreClient, channel: string, input: unknown): Promise<T> {
+  const result = await client.invoke(channel, input, CLI_SENDER);
   if (!result.ok) throw new CallFailed(result.error);
   return result.data as T;
 }
@@ -47,7 +47,7 @@ export function planModelsCommand(args: string[], values: CliValues): CliPlan {
     async run(core, io) {
       try {
         // Vendors match case-insensitively against the catalog's spelling.
-        const known = call<{ vendors: Array<{ vendor: string }> }>(core, 'models:facets', {}).vendors.map((v) => v.vendor);
+        const known = (await call<{ vendors: Array<{ vendor: string }> }>(core, 'models:facets', {})).vendors.map((v) => v.vendor);
         const vendors = vendorNames.map((name) => {
           const found = known.find((v) => v.toLowerCase() === name.toLowerCase());
           if (!found) throw new CallFailed({ code: 'E_VALIDATION', message: `Unknown vendor "${name}". Known vendors: ${known.join(', ')}` });
@@ -55,7 +55,7 @@ export function planModelsCommand(args: string[], values: CliValues): CliPlan {
         });
         const items: Model[] = [];
         for (let index = 0; ; index += 1) {
-          const page = call<{ items: Model[]; total: number }>(core, 'models:list', { search, vendors, types, page: { index, size: MODEL_PAGE_SIZE_MAX } });
+          const page = await call<{ items: Model[]; total: number }>(core, 'models:list', { search, vendors, types, page: { index, size: MODEL_PAGE_SIZE_MAX } });
           items.push(...page.items);
           if (items.length >= page.total || page.items.length === 0) break;
         }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { UsageReport } from '../../../../shared/contract/usage-schemas';
 import { formatMicros as money, USAGE_BUCKETS, USAGE_GROUP_BYS, utcDay } from '../../../../shared/domain/usage-rules';
-import { UsageError, type CliPlan, type CliValues } from './cli-plan';
+import { CLI_SENDER, UsageError, type CliPlan, type CliValues } from './cli-plan';
 
 export const USAGE_COMMANDS_HELP = `  usage generate --days N --rows N [--seed S] [--json]   sample usage over the last N days (existing workspaces and keys)
   usage import FILE [--json]              import a usage CSV (columns: see README "Usage data"); all or nothing
@@ -57,7 +57,7 @@ export function planUsageCommand(args: string[], values: CliValues): CliPlan {
     case 'import': {
       if (!file) throw new UsageError('Usage: gatehouse usage import FILE');
       return {
-        async run(core, io) {
+        async run(client, io) {
           let csv: string;
           try {
             csv = await fs.promises.readFile(file, 'utf8');
@@ -65,7 +65,7 @@ export function planUsageCommand(args: string[], values: CliValues): CliPlan {
             io.err(`E_NOT_FOUND: Cannot read ${file}: ${(error as Error).message}`);
             return 1;
           }
-          const result = core.dispatcher.dispatch('usage:import', { csv }, { kind: 'cli' });
+          const result = await client.invoke('usage:import', { csv }, CLI_SENDER);
           if (!result.ok) {
             const issues = (result.error.issues ?? []).map((i) => `\n  ${i.message}`).join('');
             io.err(`${result.error.code}: ${result.error.message}${issues}`);
