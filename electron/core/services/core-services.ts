@@ -42,7 +42,7 @@ export interface CoreServicesOptions {
 export function createCoreServices(ctx: CoreServiceContext, options: CoreServicesOptions) {
   const { db } = ctx;
   const repos = {
-    workspaces: createWorkspaceRepository(db),
+    workspaces: createWorkspaceRepository(db, ctx.now),
     keys: createKeyRepository(db),
     members: createMemberRepository(db),
     audit: createAuditRepository(db),

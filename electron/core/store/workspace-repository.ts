@@ -29,7 +29,7 @@ const SELECT_COLUMNS = `
   owner_member_id AS ownerMemberId,
   monthly_budget_minor AS monthlyBudgetMinor, currency, is_default AS isDefault,
   (SELECT COUNT(*) FROM api_keys k WHERE k.workspace_id = workspaces.id AND k.revoked_at IS NULL
-     AND (k.expires_at IS NULL OR k.expires_at > strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))) AS keyCount,
+     AND (k.expires_at IS NULL OR k.expires_at > @now)) AS keyCount,
   (SELECT COUNT(*) FROM workspace_members wm WHERE wm.workspace_id = workspaces.id) AS memberCount, version, created_at AS createdAt, updated_at AS updatedAt`;
 
 /** Whitelist from API sort field to SQL expression; never interpolate caller text. */
@@ -55,8 +55,13 @@ export interface WorkspaceListQuery {
   page: { index: number; size: number };
 }
 
-export function createWorkspaceRepository(db: Db) {
-  const byId = db.prepare(`SELECT ${SELECT_COLUMNS} FROM workspaces WHERE id = ?`);
+/**
+ * `now` is the core's one clock: the active-key count uses it exactly as the key repository's
+ * ACTIVE_KEY_CONDITION does (SQLite's own 'now' would be a second clock tests cannot move).
+ */
+export function createWorkspaceRepository(db: Db, now: () => Date) {
+  const clock = () => ({ now: now().toISOString() });
+  const byId = db.prepare(`SELECT ${SELECT_COLUMNS} FROM workspaces WHERE id = @id`);
   const byNameKey = db.prepare('SELECT id FROM workspaces WHERE name_key = ?');
   const count = db.prepare('SELECT COUNT(*) FROM workspaces').pluck();
   const defaultRow = db.prepare(`SELECT ${SELECT_COLUMNS} FROM workspaces WHERE is_default = 1`);
@@ -83,11 +88,11 @@ export function createWorkspaceRepository(db: Db) {
 
   return {
     get(id: string): WorkspaceRow | undefined {
-      const raw = byId.get(id) as RawRow | undefined;
+      const raw = byId.get({ id, ...clock() }) as RawRow | undefined;
       return raw && toRow(raw);
     },
     getDefault(): WorkspaceRow | undefined {
-      const raw = defaultRow.get() as RawRow | undefined;
+      const raw = defaultRow.get(clock()) as RawRow | undefined;
       return raw && toRow(raw);
     },
     idForNameKey(nameKey: string): string | undefined {
@@ -132,6 +137,7 @@ export function createWorkspaceRepository(db: Db) {
       const pattern = `%${needle}%`;
       const rows = statements.rows.all({
         pattern,
+        ...clock(),
         limit: query.page.size,
         offset: query.page.index * query.page.size,
       }) as RawRow[];
