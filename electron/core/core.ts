@@ -21,6 +21,7 @@ import type { HostCapabilities } from './host-capabilities';
 import { createJobRunner, type JobRunner } from './jobs/job-runner';
 import { createCoreServices, type CoreServices } from './services/core-services';
 import { createServiceContext } from './services/service-context';
+import { createChangeFeedRepository } from './store/change-feed-repository';
 import { DATABASE_FILE_NAME, openDatabase, type Db } from './store/database';
 
 export interface CoreOptions {
@@ -124,7 +125,7 @@ export function createCore(options: CoreOptions): Core {
   const pollMs = options.externalChangePollMs ?? 500;
   const stopWatching =
     pollMs > 0
-      ? watchExternalChanges({ db, intervalMs: pollMs, isOwnAuditId: ctx.isOwnAuditId, onChanged: (entities, truncated) => announce('other-process', entities, truncated) })
+      ? watchExternalChanges({ feed: createChangeFeedRepository(db), intervalMs: pollMs, isOwnAuditId: ctx.isOwnAuditId, onChanged: (entities, truncated) => announce('other-process', entities, truncated) })
       : () => {};
 
   let closing: Promise<void> | null = null;
