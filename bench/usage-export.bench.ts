@@ -47,7 +47,7 @@ async function child(dataDir: string, from: string, to: string, exportIt: boolea
     }
     ms = performance.now() - start;
   }
-  core.close();
+  await core.close();
   process.stdout.write(JSON.stringify({ ms, rows, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
 }
 
@@ -96,7 +96,7 @@ async function main(): Promise<void> {
     const generated = dispatch<{ inserted: number; from: string; to: string }>(core, 'usage:generateSample', { days: 90, rows, seed: 1 });
     console.log(`store: ${generated.inserted.toLocaleString('en-US')} records from ${generated.from} to ${generated.to}, generated in ${((performance.now() - genStart) / 1000).toFixed(1)} s`);
     core.db.pragma('wal_checkpoint(TRUNCATE)');
-    core.close();
+    await core.close();
 
     const dbFile = path.join(dataDir, 'gatehouse.sqlite');
     const { fromIso, toIso } = dayRangeBounds(generated.from, generated.to);

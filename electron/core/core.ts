@@ -131,7 +131,6 @@ export function createCore(options: CoreOptions): Core {
   let closing: Promise<void> | null = null;
   const finish = () => {
     stopWatching();
-    services.exports.dispose();
     if (db.open) db.close();
   };
   return {

@@ -22,6 +22,12 @@ export interface HostCapabilities {
    */
   osDataKey?: { key: Buffer; backend?: string | undefined };
   /**
+   * Desktop: decrypts `os-keychain` rows written by earlier versions directly with safeStorage, so
+   * the core can move them onto the data key once. One result per blob, in order; null where the
+   * OS refuses. The results stay in memory between the door and the core, never in a log.
+   */
+  decryptLegacy?: (blobs: Uint8Array[]) => Promise<Array<string | null>>;
+  /**
    * Where to write an export. Desktop: the save dialog (null when dismissed). CLI: its `--out`.
    * Browser host: a file in the host's own downloads folder, served once to the browser.
    * Absent: exports cannot be written by this door.
@@ -38,5 +44,5 @@ export interface HostCapabilities {
 }
 
 /** The door requests a core in a worker can make over the port. */
-export const HOST_REQUESTS = ['chooseSavePath', 'chooseOpenPath', 'resolveUpload', 'releaseUpload'] as const;
+export const HOST_REQUESTS = ['chooseSavePath', 'chooseOpenPath', 'resolveUpload', 'releaseUpload', 'decryptLegacy'] as const;
 export type HostRequestName = (typeof HOST_REQUESTS)[number];

@@ -3,7 +3,7 @@
  * them directly; `main.ts` wires them to the real objects.
  */
 import type { BrowserWindowConstructorOptions } from 'electron';
-import type { Sender } from '../core/handlers/pipeline';
+import type { Sender } from '../core/client/core-client';
 
 export const APP_SCHEME = 'app';
 export const APP_HOST = 'gatehouse';

@@ -41,11 +41,8 @@ export const auditListOutput = z.strictObject({
 });
 
 export const auditGetOutput = auditEntrySummarySchema.extend({ before: z.unknown(), after: z.unknown() });
-export const auditExportInput = z.strictObject({ filter: auditFilterSchema.default({}) });
-export const auditExportOutput = z.strictObject({ fileName: z.string(), csv: z.string(), rowCount: z.int() });
 
 export const auditContract = {
   'audit:list': { input: auditListInput, output: auditListOutput },
   'audit:get': { input: z.strictObject({ id: z.int().min(1) }), output: auditGetOutput },
-  'audit:exportCsv': { input: auditExportInput, output: auditExportOutput },
 } satisfies { [C in AuditChannelName]: ChannelDefinition };

@@ -1,3 +1,6 @@
-/** The export feature's channels, `domain:verb`. Zod-free: the preload allowlist imports it. */
-export const EXPORT_CHANNEL_NAMES = ['exports:start', 'exports:status', 'exports:cancel'] as const;
+/**
+ * The export feature's channels, `domain:verb`. Zod-free: the preload allowlist imports it.
+ * An export is a job: follow it with `jobs:status|cancel|list` and the `job` events.
+ */
+export const EXPORT_CHANNEL_NAMES = ['exports:start'] as const;
 export type ExportChannelName = (typeof EXPORT_CHANNEL_NAMES)[number];

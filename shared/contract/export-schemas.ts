@@ -1,15 +1,13 @@
 import { z } from 'zod';
+import { auditFilterSchema } from './audit-schemas';
 import type { ChannelDefinition } from './channel-definition';
 import type { ExportChannelName } from './export-channels';
+import { jobStatusSchema } from './job-schemas';
 import { usageDaySchema, usageReportInput } from './usage-schemas';
 import { workspaceIdSchema } from './workspace-schemas';
 
-export const EXPORT_KINDS = ['workspaces', 'keys', 'usage-raw', 'usage-report'] as const;
+export const EXPORT_KINDS = ['workspaces', 'keys', 'usage-raw', 'usage-report', 'audit'] as const;
 export type ExportKind = (typeof EXPORT_KINDS)[number];
-export const EXPORT_STATES = ['choosing', 'running', 'done', 'cancelled', 'failed'] as const;
-export type ExportState = (typeof EXPORT_STATES)[number];
-
-export const exportJobIdSchema = z.string().regex(/^exp-[a-f0-9]{16}$/, 'Not an export job ID');
 
 const usageRawRequest = z
   .strictObject({ kind: z.literal('usage-raw'), from: usageDaySchema, to: usageDaySchema })
@@ -21,31 +19,16 @@ export const exportStartInput = z.discriminatedUnion('kind', [
   usageRawRequest,
   /** The grouped report exactly as `usage:report` computes it for the same input. */
   z.strictObject({ kind: z.literal('usage-report'), report: usageReportInput }),
+  /** The audit log, filtered exactly as `audit:list` filters it, newest first. */
+  z.strictObject({ kind: z.literal('audit'), filter: auditFilterSchema.default({}) }),
 ]);
 export type ExportRequest = z.input<typeof exportStartInput>;
 
-export const exportStatusSchema = z.strictObject({
-  jobId: z.string(),
-  kind: z.enum(EXPORT_KINDS),
-  state: z.enum(EXPORT_STATES),
-  rowsWritten: z.int(),
-  /** Rows expected when the export started; null while unknown. */
-  totalRows: z.int().nullable(),
-  fileName: z.string(),
-  /** Desktop: where the user saved the file. Null elsewhere. */
-  savedTo: z.string().nullable(),
-  /** Browser host: the finished file waits, once, at GET /api/exports/<jobId>. */
-  downloadable: z.boolean(),
-  /** Why it failed or was cancelled. */
-  message: z.string().nullable(),
-});
-export type ExportStatus = z.infer<typeof exportStatusSchema>;
-
-export const exportJobInput = z.strictObject({ jobId: exportJobIdSchema });
-
-/** Channel → strict input/output schemas for this feature; spread into the contract. */
+/**
+ * Channel → strict input/output schemas for this feature; spread into the contract.
+ * `exports:start` answers the job's first status (kind `export`, usually `waiting` while the door
+ * chooses where to save); its result is `{kind: 'export', rowsWritten, fileName, savedTo, downloadable}`.
+ */
 export const exportContract = {
-  'exports:start': { input: exportStartInput, output: exportStatusSchema },
-  'exports:status': { input: exportJobInput, output: exportStatusSchema },
-  'exports:cancel': { input: exportJobInput, output: exportStatusSchema },
+  'exports:start': { input: exportStartInput, output: jobStatusSchema },
 } satisfies { [C in ExportChannelName]: ChannelDefinition };

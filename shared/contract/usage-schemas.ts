@@ -2,11 +2,11 @@ import { z } from 'zod';
 import {
   USAGE_BUCKETS,
   USAGE_GROUP_BYS,
-  USAGE_IMPORT_MAX_CHARS,
   USAGE_SAMPLE_MAX_DAYS,
   USAGE_SAMPLE_MAX_ROWS,
 } from '../domain/usage-rules';
 import type { ChannelDefinition } from './channel-definition';
+import { jobStatusSchema } from './job-schemas';
 import type { UsageChannelName } from './usage-channels';
 
 const empty = z.strictObject({});
@@ -19,29 +19,28 @@ export const usageDaySchema = z
 
 const idList = z.array(z.string().min(1).max(200)).max(500).default([]);
 
-export const usageImportInput = z.strictObject({
-  csv: z.string().min(1, 'The file is empty').max(USAGE_IMPORT_MAX_CHARS, 'The file is too large for one import; split it or use `gatehouse usage import`'),
-});
-export const usageImportOutput = z.strictObject({
-  /** Data rows read (header excluded). */
-  rows: z.int(),
-  inserted: z.int(),
-  /** Rows whose ID was already stored (or repeated within the file): skipped, counted. */
-  duplicates: z.int(),
-});
+/** The largest usage CSV one import takes (the browser host caps its uploads the same). */
+export const USAGE_IMPORT_MAX_BYTES = 2 * 1024 ** 3;
+
+/**
+ * `usage:import` names where the CSV is, never a path: `file` = the door chooses it (desktop: the
+ * open dialog; CLI: its FILE argument), `upload` = a file the browser host received at upload.
+ * The answer is the import job's first status (kind 'usage-import'); its result has the counts.
+ */
+export const usageImportInput = z.discriminatedUnion('source', [
+  z.strictObject({ source: z.literal('file') }),
+  z.strictObject({
+    source: z.literal('upload'),
+    uploadId: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, 'Not an upload ID'),
+  }),
+]);
+export const usageImportOutput = jobStatusSchema;
 
 export const usageGenerateInput = z.strictObject({
   days: z.int('Days must be a whole number').min(1, 'Days must be at least 1').max(USAGE_SAMPLE_MAX_DAYS, `Days must be at most ${USAGE_SAMPLE_MAX_DAYS}`),
   rows: z.int('Rows must be a whole number').min(1, 'Rows must be at least 1').max(USAGE_SAMPLE_MAX_ROWS, `Rows must be at most ${USAGE_SAMPLE_MAX_ROWS.toLocaleString('en-US')}`),
   /** Same seed, same store state and same clock day → the same records (so re-running inserts 0). */
   seed: z.int().min(0).max(2 ** 31 - 1).optional(),
-});
-export const usageGenerateOutput = z.strictObject({
-  inserted: z.int(),
-  duplicates: z.int(),
-  from: z.string(),
-  to: z.string(),
-  seed: z.int(),
 });
 
 export const usageReportInput = z
@@ -99,7 +98,8 @@ export const usageSummaryOutput = z.strictObject({
 /** Channel → strict input/output schemas for this feature; spread into the contract. */
 export const usageContract = {
   'usage:import': { input: usageImportInput, output: usageImportOutput },
-  'usage:generateSample': { input: usageGenerateInput, output: usageGenerateOutput },
+  /** A chunked job (kind `usage-generate`); its result is `{inserted, duplicates, from, to, seed}`. */
+  'usage:generateSample': { input: usageGenerateInput, output: jobStatusSchema },
   'usage:report': { input: usageReportInput, output: usageReportOutput },
   'usage:facets': { input: empty, output: usageFacetsOutput },
   'usage:summary': { input: empty, output: usageSummaryOutput },

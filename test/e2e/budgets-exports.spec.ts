@@ -13,8 +13,8 @@ const readCsv = (file: string) => {
 
 test('Usage: export the report to CSV; the downloaded file parses and its totals equal the page’s totals', async ({ page, host }) => {
   await createWorkspaceViaApi(host, { name: 'Search Platform', monthlyBudgetMinor: 200_000 });
-  const generated = await host.invoke('usage:generateSample', { days: 30, rows: 3_000, seed: 11 });
-  expect(generated.body.ok).toBe(true);
+  const generated = await host.runJob('usage:generateSample', { days: 30, rows: 3_000, seed: 11 });
+  expect(generated).toMatchObject({ state: 'done', result: { kind: 'usage-generate', inserted: 3_000 } });
   await openApp(page, host);
   await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Usage' }).click();
   const totals = page.getByRole('definition');
@@ -24,8 +24,9 @@ test('Usage: export the report to CSV; the downloaded file parses and its totals
 
   const downloadPromise = page.waitForEvent('download');
   await page.getByRole('button', { name: 'Export report CSV' }).click();
-  const dialog = page.getByRole('dialog', { name: /^Export gatehouse-usage-by-workspace-per-day-/ });
-  await expect(dialog.getByRole('status')).toContainText(/Exported [\d,]+ rows/);
+  // The dialog is named after the job ("Export usage by workspace per day <from> – <to>") and follows it by events.
+  const dialog = page.getByRole('dialog', { name: /^Export usage by workspace per day \d{4}-\d{2}-\d{2} – \d{4}-\d{2}-\d{2}$/ });
+  await expect(dialog.getByRole('status')).toHaveText(/^Exported [\d,]+ rows; the download is in your browser’s downloads$/);
   const download = await downloadPromise;
   expect(download.suggestedFilename()).toMatch(/^gatehouse-usage-by-workspace-per-day-\d{4}-\d{2}-\d{2}_\d{4}-\d{2}-\d{2}\.csv$/);
   const rows = readCsv((await download.path())!);
@@ -54,7 +55,7 @@ test('Budgets: a crossed threshold shows as a badge on Workspaces and Overview; 
   // USD 8.50 spent today (UTC) → 85 % of the budget: the 50 % and 80 % thresholds are crossed.
   const at = `${utcDay(new Date())}T00:00:00.000Z`;
   const csv = [USAGE_CSV_COLUMNS.join(','), `u-1,${at},${wsId},,gpt-4o,10,100,100,0,8500000,USD`].join('\n');
-  expect((await host.invoke('usage:import', { csv })).body).toMatchObject({ ok: true, data: { inserted: 1 } });
+  expect(await host.importCsv(csv)).toMatchObject({ state: 'done', result: { inserted: 1 } });
 
   await openApp(page, host);
   const row = rowFor(page, 'Budgeted Team');

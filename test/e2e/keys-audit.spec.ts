@@ -91,5 +91,10 @@ test('audit log: filter by workspace and action, open the detail, export the fil
   const records = parse(text, { bom: true, columns: true }) as Array<Record<string, string>>;
   expect(records).toHaveLength(1);
   expect(records[0]).toMatchObject({ action: 'workspace.update', workspace_id: alpha, workspace_name: 'Alpha Prime' });
-  await expect(page.getByText('Exported 1 entry to')).toBeVisible();
+  // The export ran as a job (exports:start {kind: 'audit'}), streamed to a file the browser downloaded once.
+  const exportDialog = page.getByRole('dialog', { name: 'Export audit log' });
+  await expect(exportDialog.getByRole('status')).toHaveText('Exported 1 entry; the download is in your browser’s downloads');
+  await expect(exportDialog.getByRole('progressbar', { name: 'Export progress' })).toHaveAttribute('value', '1');
+  await exportDialog.getByRole('button', { name: 'Close' }).click();
+  await expect(exportDialog).toBeHidden();
 });

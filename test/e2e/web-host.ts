@@ -31,6 +31,52 @@ export interface WebHostHandle {
   stop(): Promise<void>;
   /** POST /api/invoke as the renderer does; `token` overrides the bearer token (null: no header). */
   invoke(channel: string, input: unknown, options?: { token?: string | null; rawBody?: string }): Promise<InvokeResponse>;
+  /**
+   * Starts a job (a channel that answers a JobStatus) and resolves its final status, followed on
+   * GET /api/events like the renderer follows it (subscribed before the start, so nothing is missed).
+   */
+  runJob(channel: string, input: unknown): Promise<JobStatusLike>;
+  /** POST /api/uploads; resolves the upload ID. */
+  upload(body: string | Buffer): Promise<string>;
+  /** Uploads a usage CSV and imports it (`usage:import {source: 'upload'}`); resolves the final job status. */
+  importCsv(csv: string): Promise<JobStatusLike>;
+}
+
+export interface JobStatusLike {
+  jobId: string;
+  kind: string;
+  state: 'waiting' | 'running' | 'done' | 'cancelled' | 'failed';
+  done: number;
+  total: number | null;
+  result: any;
+  error: { code: string; message: string; issues?: { path: string; message: string }[] } | null;
+}
+
+const FINISHED = ['done', 'cancelled', 'failed'];
+
+/** Reads `data:` frames of an SSE response until `stop(event)` says so; resolves that event. */
+async function readEventsUntil<T>(response: Response, stop: (event: any) => T | null): Promise<T> {
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) throw new Error('The event stream ended before the job finished');
+    buffer += decoder.decode(value, { stream: true });
+    let cut: number;
+    while ((cut = buffer.indexOf('\n\n')) !== -1) {
+      const frame = buffer.slice(0, cut);
+      buffer = buffer.slice(cut + 2);
+      for (const line of frame.split('\n')) {
+        if (!line.startsWith('data: ')) continue;
+        const found = stop(JSON.parse(line.slice(6)));
+        if (found !== null) {
+          await reader.cancel();
+          return found;
+        }
+      }
+    }
+  }
 }
 
 interface Launch {
@@ -140,6 +186,32 @@ export async function startWebHost(): Promise<WebHostHandle & { dispose(): Promi
         body: options.rawBody ?? JSON.stringify({ channel, input }),
       });
       return { status: response.status, body: (await response.json()) as InvokeResponse['body'] };
+    },
+    async runJob(channel: string, input: unknown): Promise<JobStatusLike> {
+      const { origin, token } = live();
+      const controller = new AbortController();
+      const events = await fetch(`${origin}/api/events`, { headers: { Authorization: `Bearer ${token}` }, signal: controller.signal });
+      expect(events.status).toBe(200);
+      try {
+        const started = await handle.invoke(channel, input);
+        if (!started.body.ok) throw new Error(`${channel} failed: ${started.body.error.code} ${started.body.error.message}`);
+        const jobId = started.body.data.jobId as string;
+        return await readEventsUntil(events, (e: { type: string; job?: JobStatusLike }) =>
+          e.type === 'job' && e.job!.jobId === jobId && FINISHED.includes(e.job!.state) ? e.job! : null,
+        );
+      } finally {
+        controller.abort();
+      }
+    },
+    async upload(body: string | Buffer): Promise<string> {
+      const { origin, token } = live();
+      const response = await fetch(`${origin}/api/uploads`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'text/csv' }, body });
+      const answer = (await response.json()) as InvokeResponse['body'];
+      if (!answer.ok) throw new Error(`upload failed: ${answer.error.code} ${answer.error.message}`);
+      return answer.data.uploadId as string;
+    },
+    async importCsv(csv: string): Promise<JobStatusLike> {
+      return handle.runJob('usage:import', { source: 'upload', uploadId: await handle.upload(csv) });
     },
     async dispose() {
       await handle.stop();

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DatabaseTooNewError, openDatabase, schemaVersion, type Db } from '../../electron/core/store/database';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, runMigrations, type Migration } from '../../electron/core/store/migrations';
-import { makeTempDir } from '../../electron/core/testing/temp-core';
+import { makeTempDir, openTestCore } from '../../electron/core/testing/temp-core';
 
 let dir: string;
 let file: string;
@@ -243,6 +243,17 @@ const EXPECTED: Record<number, { tables: string[]; indexes: string[]; triggers: 
       expect(db.prepare('SELECT COUNT(*) FROM workspace_budgets').pluck().get()).toBe(0); // budgets belong to the workspace
     },
   },
+  10: {
+    // Data only (see "010 backfills workspace owners" below); on a fresh store there is nothing to backfill.
+    tables: [],
+    indexes: [],
+    triggers: [],
+    check(db) {
+      expect(db.prepare('SELECT COUNT(*) FROM workspaces').pluck().get()).toBe(0);
+    },
+  },
+  // Usage import staging + journal; its own tests are in usage-import-migration.test.ts.
+  11: { tables: ['usage_import_rows', 'usage_imports'], indexes: [], triggers: [] },
 };
 
 describe('each migration', () => {
@@ -291,6 +302,70 @@ describe('each migration', () => {
   });
 });
 
+describe('data migrations', () => {
+  const seedWorkspace = (db: Db, id: string, ownerMemberId: string | null, version = 1) =>
+    db
+      .prepare(
+        `INSERT INTO workspaces (id, name, name_key, environment, region, status, owner, owner_member_id, version, created_at, updated_at)
+         VALUES (?, ?, lower(?), 'production', 'global', 'active', 'free text', ?, ?, 't', 't')`,
+      )
+      .run(id, id, id, ownerMemberId, version);
+  const seedMember = (db: Db, id: string, isLocal: boolean) =>
+    db
+      .prepare("INSERT INTO members (id, name, email, email_key, is_local_user, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 't', 't')")
+      .run(id, id, `${id}@x`, `${id}@x`, isLocal ? 1 : 0);
+  const owners = (db: Db) => db.prepare('SELECT id, owner_member_id AS owner, version FROM workspaces ORDER BY id').all();
+
+  it('010 backfills workspace owners: unowned workspaces go to the local user, owned ones and versions stay', () => {
+    const db = raw();
+    runMigrations(db, MIGRATIONS, 9);
+    seedMember(db, 'm-local', true);
+    seedMember(db, 'm-bo', false);
+    seedWorkspace(db, 'ws-legacy', null, 3);
+    seedWorkspace(db, 'ws-bo', 'm-bo', 2);
+    seedWorkspace(db, 'ws-mine', 'm-local');
+    runMigrations(db, MIGRATIONS, 10);
+    expect(userVersion(db)).toBe(10);
+    expect(owners(db)).toEqual([
+      { id: 'ws-bo', owner: 'm-bo', version: 2 },
+      { id: 'ws-legacy', owner: 'm-local', version: 3 },
+      { id: 'ws-mine', owner: 'm-local', version: 1 },
+    ]);
+  });
+
+  it('010 leaves workspaces unowned when the store has no local user yet (first run gives them one)', () => {
+    const db = raw();
+    runMigrations(db, MIGRATIONS, 9);
+    seedMember(db, 'm-bo', false);
+    seedWorkspace(db, 'ws-legacy', null);
+    runMigrations(db, MIGRATIONS, 10);
+    expect(owners(db)).toEqual([{ id: 'ws-legacy', owner: null, version: 1 }]);
+  });
+
+  it('a store upgraded from before members: opening it makes the local user owner and Admin, audited', async () => {
+    const db = raw();
+    runMigrations(db, MIGRATIONS, 3);
+    db.exec(`INSERT INTO workspaces (id, name, name_key, environment, region, status, owner, created_at, updated_at, is_default)
+             VALUES ('ws-oldstore0001', 'Old', 'old', 'production', 'global', 'active', 'someone', 't', 't', 1)`);
+    db.prepare("UPDATE settings SET local_user_name = 'alice', active_workspace_id = 'ws-oldstore0001'").run();
+    db.close();
+    const core = openTestCore({ dataDir: dir, localUserName: 'alice' });
+    try {
+      const local = core.ok('members:getLocalUser', {});
+      expect(core.ok('workspaces:get', { id: 'ws-oldstore0001' })).toMatchObject({ ownerMemberId: local.id, owner: 'alice', version: 1 });
+      expect(core.ok('workspaceMembers:list', { workspaceId: 'ws-oldstore0001' }).items).toEqual([expect.objectContaining({ memberId: local.id, role: 'admin' })]);
+      const audit = core.db.prepare('SELECT actor, action, entity_id AS entityId FROM audit_log ORDER BY id').all();
+      expect(audit).toEqual([
+        { actor: 'alice', action: 'member.create', entityId: local.id },
+        { actor: 'alice', action: 'workspace.assignOwner', entityId: 'ws-oldstore0001' },
+        { actor: 'alice', action: 'workspace_member.add', entityId: `ws-oldstore0001/${local.id}` },
+      ]);
+    } finally {
+      await core.close();
+    }
+  });
+});
+
 describe('openDatabase', () => {
   it('sets and keeps the required pragmas, and migrates to the latest version', () => {
     const db = openDatabase(file);
@@ -299,6 +374,7 @@ describe('openDatabase', () => {
     expect(db.pragma('synchronous', { simple: true })).toBe(1);
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
+    expect(db.pragma('journal_size_limit', { simple: true })).toBe(64 * 1024 * 1024);
     expect(schemaVersion(db)).toBe(LATEST_SCHEMA_VERSION);
   });
 

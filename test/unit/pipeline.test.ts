@@ -1,17 +1,22 @@
 import fc from 'fast-check';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CHANNEL_NAMES, type ChannelName } from '../../shared/contract/channel-names';
 import { contract } from '../../shared/contract/contract';
 import { AppError, ERROR_CODES, type Result } from '../../shared/contract/errors';
 import { createDispatcher, type HandlerMap, type Sender } from '../../electron/core/handlers/pipeline';
-import { dumpTables, openTestCore, type TestCore } from '../../electron/core/testing/temp-core';
+import { dumpTables, openTestCoreFromTemplate, removeTemplates, templateDataDir, type TestCore } from '../../electron/core/testing/temp-core';
 
 let core: TestCore;
 let defaultId: string;
 let otherId: string;
 
+// ~850 cases each get a fresh store: a copy of one migrated template, not a migration from scratch.
+beforeAll(() => {
+  templateDataDir();
+});
+afterAll(() => removeTemplates());
 beforeEach(() => {
-  core = openTestCore();
+  core = openTestCoreFromTemplate();
   defaultId = core.ok('workspaces:getActive', {}).id;
   otherId = core.ok('workspaces:create', { name: 'Other Team' }).id;
 });
@@ -236,7 +241,7 @@ describe('channel-specific bad payloads', () => {
 
 describe('callers and channels', () => {
   it('an untrusted sender gets E_FORBIDDEN on every channel and nothing is written', () => {
-    const guarded = openTestCore({ isTrustedSender: (s) => s.kind === 'web' && s.tokenValid });
+    const guarded = openTestCoreFromTemplate({ isTrustedSender: (s) => s.kind === 'web' && s.tokenValid });
     try {
       const before = dumpTables(guarded);
       const senders: Sender[] = [{ kind: 'web', tokenValid: false }, { kind: 'cli' }, { kind: 'electron', frameUrl: 'https://evil.example/' }];

@@ -27,9 +27,12 @@ export interface WorkerClientOptions {
   onCrash?: (error: Error) => void;
 }
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-
 function defaultEntry(): string {
+  // Read lazily: bundled as CommonJS (the Electron build) import.meta is empty, and the door then
+  // passes `workerEntry` instead.
+  const url = (import.meta as { url?: string }).url;
+  if (!url) throw new Error('createWorkerClient needs workerEntry where import.meta.url is unavailable (a CommonJS bundle)');
+  const here = path.dirname(fileURLToPath(url));
   const ts = path.join(here, 'core-worker.ts');
   return fs.existsSync(ts) ? ts : path.join(here, 'core-worker.cjs');
 }

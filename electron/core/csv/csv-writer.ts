@@ -71,6 +71,12 @@ export type WriteCsvFileOptions<Row> = {
    * and its equivalence property test).
    */
   preformatted?: (item: Row) => { text: string; rows: number } | undefined;
+  /**
+   * Awaited before each batch (~64 KiB) is handed to the file: a job's `checkpoint()`, which
+   * yields the event loop (other requests are answered between batches) and throws once the job
+   * is cancelled. The error it throws is what the promise rejects with (temp file removed).
+   */
+  checkpoint?: () => Promise<void>;
 };
 
 export type WriteCsvFileResult = {
@@ -217,7 +223,7 @@ const noop = (): void => {};
  * untouched, and the promise rejects.
  */
 export async function writeCsvFile<Row>(opts: WriteCsvFileOptions<Row>): Promise<WriteCsvFileResult> {
-  const { columns, rows, signal, onProgress, preformatted } = opts;
+  const { columns, rows, signal, onProgress, preformatted, checkpoint } = opts;
   const progressEvery = opts.progressEvery ?? DEFAULT_PROGRESS_EVERY;
   if (!Number.isSafeInteger(progressEvery) || progressEvery < 1) {
     throw new RangeError(`progressEvery must be a positive integer, got ${String(progressEvery)}`);
@@ -233,7 +239,8 @@ export async function writeCsvFile<Row>(opts: WriteCsvFileOptions<Row>): Promise
   let rowsWritten = 0;
   let bytes = 0;
   let lastReported = 0;
-  // At most one write in flight while the next batch is being formatted.
+  // Back-pressure: at most one write in flight while the next batch is being
+  // formatted, so memory holds two batches whatever the source or disk speed.
   // Each batch awaits the previous write, which also yields to the event loop
   // (the write completes on the libuv thread pool), so the main process stays
   // responsive and abort signals get delivered even for a sync source.
@@ -249,6 +256,7 @@ export async function writeCsvFile<Row>(opts: WriteCsvFileOptions<Row>): Promise
 
   const flush = async (text: string, count: number): Promise<void> => {
     if (pending !== undefined) await pending;
+    if (checkpoint !== undefined) await checkpoint();
     if (signal?.aborted) throw abortError(signal);
     const buf = Buffer.from(text, 'utf8');
     pending = writeFully(buf);

@@ -5,6 +5,5 @@ export const auditFeature = defineFeature<AuditChannelName>(({ audit }) => ({
   handlers: {
     'audit:list': (input) => audit.list(input.filter, input.beforeId, input.limit),
     'audit:get': (input) => audit.get(input.id),
-    'audit:exportCsv': (input) => audit.exportCsv(input.filter),
   },
 }));

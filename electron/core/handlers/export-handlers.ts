@@ -1,10 +1,9 @@
 import type { ExportChannelName } from '../../../shared/contract/export-channels';
 import { defineFeature } from './feature';
 
+/** Exports are jobs: `exports:start` answers the first status; `jobs:*` follow and cancel it. */
 export const exportsFeature = defineFeature<ExportChannelName>(({ exports }) => ({
   handlers: {
     'exports:start': (input) => exports.start(input),
-    'exports:status': (input) => exports.status(input.jobId),
-    'exports:cancel': (input) => exports.cancel(input.jobId),
   },
 }));

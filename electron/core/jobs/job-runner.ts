@@ -141,8 +141,10 @@ export function createJobRunner(options: JobRunnerOptions = {}) {
       const result = await spec.run(handle);
       job.status = { ...snapshot(job), state: 'done', result, error: null, message: null, etaSeconds: 0, finishedAt: now().toISOString() };
     } catch (error) {
-      const cancelled = signal.aborted || (error instanceof AppError && error.code === 'E_CANCELLED');
-      const payload = cancelled ? cancelledError().toPayload() : toPayload(error);
+      const ownCancel = error instanceof AppError && error.code === 'E_CANCELLED';
+      const cancelled = signal.aborted || ownCancel;
+      // A job that ends itself as cancelled says why ("No file was chosen", what it kept).
+      const payload = ownCancel ? error.toPayload() : cancelled ? cancelledError().toPayload() : toPayload(error);
       job.status = { ...snapshot(job), state: cancelled ? 'cancelled' : 'failed', error: payload, message: payload.message, etaSeconds: null, finishedAt: now().toISOString() };
     }
     try {

@@ -63,13 +63,13 @@ export function createCoreServices(ctx: CoreServiceContext, options: CoreService
   workspaces.ensureInitialized(options.localUserName);
   members.ensureLocalUserAndAdmins(options.localUserName);
 
-  const usage = createUsageService(ctx, repos.usage);
+  const usage = createUsageService(ctx, repos.usage, options.jobs, { capabilities: options.capabilities, logError: options.logError });
   const services = {
     app: createAppService(ctx, repos, workspaces, options),
     workspaces,
     members,
     keys: createKeyService(ctx, repos.keys, repos.workspaces),
-    audit: createAuditService(repos.audit, ctx.now),
+    audit: createAuditService(repos.audit),
     catalog: createModelCatalogService(repos.models),
     grants: createModelGrantService(ctx, repos.models, repos.workspaces),
     limitChecker: createModelLimitChecker(repos.models, repos.workspaces, createKeyLimitReader(db), ctx.now),
@@ -78,16 +78,13 @@ export function createCoreServices(ctx: CoreServiceContext, options: CoreService
     budgets: createBudgetService(ctx, repos.budgets, repos.workspaces),
     exports: createExportService(
       ctx,
-      { workspaces: repos.workspaces, keys: repos.keys, budgets: repos.budgets, usage, db },
-      {
-        dataDir: options.dataDir,
-        // Interim adapter until exports move onto the job runner.
-        chooseSavePath: options.capabilities?.chooseSavePath ? (name) => options.capabilities!.chooseSavePath!({ suggestedName: name, jobId: '' }) : undefined,
-        logError: options.logError,
-      },
+      { workspaces: repos.workspaces, keys: repos.keys, budgets: repos.budgets, audit: repos.audit, usage, db },
+      { jobs: options.jobs, capabilities: options.capabilities },
     ),
     jobs: options.jobs,
   };
+  // Imports a crash interrupted resume as jobs (a plain read first: nothing to do, nothing written).
+  usage.resumeInterruptedImports();
   return services;
 }
 export type CoreServices = ReturnType<typeof createCoreServices>;

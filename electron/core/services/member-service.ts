@@ -56,8 +56,14 @@ export function createMemberService(ctx: ServiceContext, members: MemberReposito
   };
 
   return {
-    /** First run and upgrades: the laptop's user is a member and every workspace has an Admin. Idempotent. */
+    /**
+     * First run and upgrades: the laptop's user is a member and every workspace has an Admin;
+     * idempotent. Plain reads decide first, so a set-up store is not written (nor write-locked);
+     * the write re-checks under the lock. Each write is audited with the local user as actor.
+     */
     ensureLocalUserAndAdmins(userName: string): void {
+      const missing = () => !members.getLocal() || members.workspacesWithoutAdmin().length > 0;
+      if (!missing()) return;
       ctx.write(() => {
         const time = at();
         let local = members.getLocal();
@@ -65,11 +71,34 @@ export function createMemberService(ctx: ServiceContext, members: MemberReposito
           const id = newMemberId();
           members.insert({ id, name: userName, email: placeholderEmail(userName), isLocalUser: true, at: time });
           local = members.get(id)!;
+          const snap = memberSnapshot(local);
+          ctx.record({ at: time, actor: ctx.actor(), action: 'member.create', entityType: 'member', entityId: id, workspaceId: null, before: null, after: snap, change: { op: 'create', payload: snap, baseVersion: null } });
+          // First run creates the default workspace before this user exists (older stores were
+          // backfilled by migration 010). Like that backfill, this sets the owner without a version
+          // bump, and it is not a user's edit (workspace.update) but its own action.
+          for (const ws of members.unownedWorkspaces()) {
+            members.setUnownedWorkspaceOwner(ws.id, local.id);
+            ctx.record({
+              at: time,
+              actor: ctx.actor(),
+              action: 'workspace.assignOwner',
+              entityType: 'workspace',
+              entityId: ws.id,
+              workspaceId: ws.id,
+              before: { owner: ws.owner, ownerMemberId: null },
+              after: { owner: local.name, ownerMemberId: local.id },
+              change: { op: 'update', payload: { ownerMemberId: local.id, version: ws.version }, baseVersion: ws.version },
+            });
+          }
         }
-        members.assignUnownedWorkspaces(local.id);
         for (const workspaceId of members.workspacesWithoutAdmin()) {
-          if (members.workspaceMember(workspaceId, local.id)) members.setRole({ workspaceId, memberId: local.id, role: 'admin', at: time });
-          else members.addToWorkspace({ workspaceId, memberId: local.id, role: 'admin', at: time });
+          const before = members.workspaceMember(workspaceId, local.id);
+          if (!before) {
+            addMembership(workspaceId, local.id, 'admin', time);
+            continue;
+          }
+          members.setRole({ workspaceId, memberId: local.id, role: 'admin', at: time });
+          logMembership('workspace_member.setRole', before, members.workspaceMember(workspaceId, local.id)!, time);
         }
       });
     },

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MAX_PROVIDER_KEYS } from '../../../shared/domain/provider-key-rules';
-import { fakeOsEncryption } from '../testing/fake-os-encryption';
+import { fakeDecryptLegacy, fakeOsDataKey, fakeOsEncryption } from '../testing/fake-os-encryption';
 import { dumpTables, makeTempDir, openTestCore, type TestCore } from '../testing/temp-core';
 import { DATABASE_FILE_NAME } from '../store/database';
 import { secretContext } from './provider-key-service';
@@ -89,15 +89,12 @@ describe('provider keys: encryption at rest', () => {
     const actions = core.db.prepare("SELECT action FROM audit_log WHERE entity_type = 'provider_key' ORDER BY id").pluck().all();
     expect(actions).toEqual(['provider_key.create', 'provider_key.replace_secret', 'provider_key.delete']);
     expect(core.db.prepare("SELECT op FROM change_log WHERE entity_type = 'provider_key' ORDER BY seq").pluck().all()).toEqual(['create', 'update', 'delete']);
-    // What the Audit page and its CSV export show of these entries.
+    // What the Audit page shows of these entries (its CSV export is the audit export job's, tested there).
     const audit = core.ok('audit:list', { filter: { entityType: 'provider_key' } });
     expect(audit.items).toHaveLength(3);
-    const exported = core.ok('audit:exportCsv', { filter: { entityType: 'provider_key' } });
-    expect(exported.rowCount).toBe(3);
-    for (const text of [JSON.stringify(audit), exported.csv]) {
-      for (const secret of [OPENAI_SECRET, ANTHROPIC_SECRET]) expect(text).not.toContain(secret.slice(0, -4));
-      expect(text).toContain('9f3K'); // the last 4 are what identifies a key
-    }
+    const text = JSON.stringify(audit);
+    for (const secret of [OPENAI_SECRET, ANTHROPIC_SECRET]) expect(text).not.toContain(secret.slice(0, -4));
+    expect(text).toContain('9f3K'); // the last 4 are what identifies a key
   });
 
   it('a replaced key file makes the secret unreadable, reported per key, without a crash; replacing the secret recovers', () => {
@@ -146,6 +143,164 @@ describe('provider keys: encryption at rest', () => {
     const key = core.ok('providerKeys:create', { vendor: 'Google', label: 'Gemini', secret: OPENAI_SECRET });
     expect(key.scheme).toBe('local-key-file');
     expect(core.ok('providerKeys:list', {}).protection.description).toMatch(/basic_text/);
+  });
+});
+
+describe('provider keys: envelope encryption and legacy os-keychain rows', () => {
+  const LEGACY_SECRETS = ['sk-legacy-First-Secret-AAAA', 'sk-legacy-Second-Secret-BBBB'];
+
+  /** Rows as an earlier version wrote them: safeStorage called directly, in the shell's own thread. */
+  function createLegacyRows(os: ReturnType<typeof fakeOsEncryption>) {
+    core.dispose();
+    core = openTestCore({ dataDir: dir, capabilities: { osEncryption: os } });
+    const ids = LEGACY_SECRETS.map((secret, i) => core.ok('providerKeys:create', { vendor: 'OpenAI', label: `legacy ${i}`, secret }).id);
+    const local = core.ok('providerKeys:create', { vendor: 'Anthropic', label: 'file', secret: ANTHROPIC_SECRET }).id;
+    core.dispose();
+    // One key-file row too (the CLI wrote it): the move must leave it alone.
+    core = openTestCore({ dataDir: dir });
+    core.ok('providerKeys:update', { id: local, secret: ANTHROPIC_SECRET });
+    core.dispose();
+    return { ids, local };
+  }
+
+  it('with the data key, new secrets are AES-GCM under it: no safeStorage call, no key file, no plaintext at rest', () => {
+    core.dispose();
+    const dataKey = fakeOsDataKey('gnome_libsecret');
+    core = openTestCore({ dataDir: dir, capabilities: { osDataKey: dataKey } });
+    const key = core.ok('providerKeys:create', { vendor: 'OpenAI', label: 'Main', secret: OPENAI_SECRET });
+    expect(key).toMatchObject({ scheme: 'os-keychain', secretStatus: 'ok' });
+    expect(core.ok('providerKeys:list', {}).protection).toMatchObject({ scheme: 'os-keychain', strong: true });
+    expect(storedRow(core, key.id).ciphertext[0]).toBe(2);
+    expect(fs.existsSync(path.join(dir, KEY_FILE_NAME))).toBe(false);
+    expect(storeBytes().includes(Buffer.from(OPENAI_SECRET))).toBe(false);
+    core.dispose();
+    // The next start unwraps the same key: still readable. Another data key: unreadable, not a crash.
+    core = openTestCore({ dataDir: dir, capabilities: { osDataKey: { key: Buffer.from(dataKey.key), backend: 'gnome_libsecret' } } });
+    expect(core.ok('providerKeys:list', {}).items[0]).toMatchObject({ secretStatus: 'ok' });
+    core.dispose();
+    core = openTestCore({ dataDir: dir, capabilities: { osDataKey: fakeOsDataKey() } });
+    expect(core.ok('providerKeys:list', {}).items[0]).toMatchObject({ secretStatus: 'unreadable' });
+  });
+
+  it('legacy rows are moved onto the data key at start: readable, re-encrypted, audited without secrets, no plaintext at rest', async () => {
+    const os = fakeOsEncryption('gnome_libsecret');
+    const { ids, local } = createLegacyRows(os);
+    const before = new Map([...ids, local].map((id) => [id, storedRow(reopen(), id)]));
+    for (const id of ids) expect(before.get(id)!.ciphertext.subarray(0, 6).toString()).toBe('FAKEOS'); // the old format
+
+    // The desktop app in a worker: no safeStorage in the core, only the data key and the door's decryptLegacy.
+    const decryptLegacy = fakeDecryptLegacy(os);
+    core = openTestCore({ dataDir: dir, capabilities: { osDataKey: fakeOsDataKey('gnome_libsecret'), decryptLegacy } });
+    const changed: string[] = [];
+    core.on((event) => {
+      if (event.type === 'changed') changed.push(...event.entities.map((e) => e.entityId));
+    });
+    expect(await core.services.providerKeys.whenLegacyRewrapped()).toEqual({ rewrapped: 2, unreadable: 0 });
+    expect(decryptLegacy.calls).toBe(1);
+    expect(changed.sort()).toEqual([...ids].sort()); // the window refreshes its list
+
+    const listed = core.ok('providerKeys:list', {}).items;
+    for (const id of [...ids, local]) expect(listed.find((k) => k.id === id)?.secretStatus).toBe('ok');
+    ids.forEach((id, i) => {
+      const row = storedRow(core, id);
+      expect(row.scheme).toBe('os-keychain');
+      expect(row.ciphertext.equals(before.get(id)!.ciphertext)).toBe(false);
+      expect(row.ciphertext[0]).toBe(2);
+      expect(row.last4).toBe(LEGACY_SECRETS[i]!.slice(-4));
+      expect(core.services.providerKeys.secretForUpstream(id)).toBe(LEGACY_SECRETS[i]);
+    });
+    expect(storedRow(core, local)).toEqual(before.get(local)); // the key-file row is untouched
+    expect(listed.find((k) => k.id === ids[0])?.version).toBe(1); // no version bump: an open edit form still saves
+
+    const audit = core.db.prepare("SELECT entity_id AS id, before_json AS b, after_json AS a FROM audit_log WHERE action = 'provider_key.rewrap' ORDER BY entity_id").all() as Array<{ id: string; b: string; a: string }>;
+    expect(audit.map((a) => a.id)).toEqual([...ids].sort());
+    expect(JSON.parse(audit[0]!.b)).toMatchObject({ scheme: 'os-keychain', format: 'safeStorage' });
+    expect(JSON.parse(audit[0]!.a)).toMatchObject({ scheme: 'os-keychain', format: 'os-data-key' });
+    expect(core.db.prepare("SELECT COUNT(*) FROM change_log WHERE op = 'update' AND entity_type = 'provider_key'").pluck().get()).toBe(1); // only the CLI's replace_secret
+    const logs = JSON.stringify(core.db.prepare('SELECT * FROM audit_log').all()) + JSON.stringify(core.db.prepare('SELECT * FROM change_log').all());
+    for (const secret of LEGACY_SECRETS) expect(logs).not.toContain(secret.slice(0, -4));
+
+    const bytes = storeBytes();
+    for (const secret of LEGACY_SECRETS) {
+      expect(bytes.includes(Buffer.from(secret))).toBe(false);
+      expect(bytes.includes(Buffer.from(secret, 'utf16le'))).toBe(false);
+    }
+    for (const id of ids) expect(bytes.includes(storedRow(core, id).ciphertext)).toBe(true);
+
+    core.dispose();
+    // Once moved, nothing is left to do; and the CLI (no keychain) sees the rows as the desktop app's.
+    const again = fakeDecryptLegacy(os);
+    core = openTestCore({ dataDir: dir, capabilities: { osDataKey: fakeOsDataKey(), decryptLegacy: again } });
+    expect(await core.services.providerKeys.whenLegacyRewrapped()).toEqual({ rewrapped: 0, unreadable: 0 });
+    expect(again.calls).toBe(0);
+    expect(reopen().ok('providerKeys:list', {}).items.find((k) => k.id === ids[0])?.secretStatus).toBe('unavailable-here');
+  });
+
+  it('a legacy row the OS refuses stays as it is and is listed unreadable; the others still move', async () => {
+    const os = fakeOsEncryption('gnome_libsecret');
+    const { ids } = createLegacyRows(os);
+    const damaged = Buffer.from(storedRow(reopen(), ids[0]!).ciphertext);
+    damaged[0] = 0x00; // not the fake's marker: safeStorage refuses it
+    reopen().db.prepare('UPDATE provider_keys SET ciphertext = ? WHERE id = ?').run(damaged, ids[0]);
+
+    core = openTestCore({ dataDir: dir, capabilities: { osDataKey: fakeOsDataKey(), decryptLegacy: fakeDecryptLegacy(os) } });
+    expect(await core.services.providerKeys.whenLegacyRewrapped()).toEqual({ rewrapped: 1, unreadable: 1 });
+    const listed = core.ok('providerKeys:list', {}).items;
+    expect(listed.find((k) => k.id === ids[0])?.secretStatus).toBe('unreadable');
+    expect(listed.find((k) => k.id === ids[1])?.secretStatus).toBe('ok');
+    expect(storedRow(core, ids[0]!).ciphertext.equals(damaged)).toBe(true);
+    expect(core.db.prepare("SELECT entity_id FROM audit_log WHERE action = 'provider_key.rewrap'").pluck().all()).toEqual([ids[1]]);
+    // Replacing the secret fixes it, under the data key.
+    expect(core.ok('providerKeys:update', { id: ids[0]!, secret: OPENAI_SECRET })).toMatchObject({ scheme: 'os-keychain', secretStatus: 'ok' });
+  });
+
+  it('a secret replaced while the door was decrypting is not overwritten with the old one', async () => {
+    const os = fakeOsEncryption('gnome_libsecret');
+    const { ids } = createLegacyRows(os);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const slow = fakeDecryptLegacy(os);
+    core = openTestCore({
+      dataDir: dir,
+      capabilities: {
+        osDataKey: fakeOsDataKey(),
+        decryptLegacy: async (blobs) => {
+          await gate;
+          return slow(blobs);
+        },
+      },
+    });
+    core.ok('providerKeys:update', { id: ids[0]!, secret: OPENAI_SECRET });
+    release();
+    expect(await core.services.providerKeys.whenLegacyRewrapped()).toEqual({ rewrapped: 1, unreadable: 0 });
+    expect(core.services.providerKeys.secretForUpstream(ids[0]!)).toBe(OPENAI_SECRET);
+    expect(core.services.providerKeys.secretForUpstream(ids[1]!)).toBe(LEGACY_SECRETS[1]);
+  });
+
+  it('the store closed before the door answered: nothing is written, no error escapes', async () => {
+    const os = fakeOsEncryption('gnome_libsecret');
+    const { ids } = createLegacyRows(os);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const opened = openTestCore({
+      dataDir: dir,
+      capabilities: { osDataKey: fakeOsDataKey(), decryptLegacy: async (blobs) => (await gate, fakeDecryptLegacy(os)(blobs)) },
+    });
+    opened.dispose();
+    release();
+    expect(await opened.services.providerKeys.whenLegacyRewrapped()).toMatchObject({ rewrapped: 0, failed: expect.stringMatching(/closed/) });
+    core = openTestCore({ dataDir: dir, capabilities: { osEncryption: os } });
+    for (const id of ids) expect(storedRow(core, id).ciphertext.subarray(0, 6).toString()).toBe('FAKEOS');
+  });
+
+  it('a basic_text data key does not take legacy rows off the keyring they were written with', async () => {
+    const os = fakeOsEncryption('gnome_libsecret');
+    const { ids } = createLegacyRows(os);
+    const decryptLegacy = fakeDecryptLegacy(os);
+    core = openTestCore({ dataDir: dir, capabilities: { osDataKey: fakeOsDataKey('basic_text'), decryptLegacy } });
+    expect(await core.services.providerKeys.whenLegacyRewrapped()).toEqual({ rewrapped: 0, unreadable: 0 });
+    expect(decryptLegacy.calls).toBe(0);
+    expect(core.ok('providerKeys:list', {}).items.find((k) => k.id === ids[0])?.secretStatus).toBe('unreadable');
   });
 });
 

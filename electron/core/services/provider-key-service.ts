@@ -28,6 +28,15 @@ function snapshot(row: ProviderKeyRow) {
   return { id, vendor, label, last4, scheme, version };
 }
 
+/** What the start-up move of legacy `os-keychain` rows onto the OS data key did. */
+export interface LegacyRewrapOutcome {
+  rewrapped: number;
+  /** Legacy rows the OS keychain refused (or that belong to another row): left as they are. */
+  unreadable: number;
+  /** Why the move did not run to the end (nothing was changed then). */
+  failed?: string;
+}
+
 export function createProviderKeyService(ctx: ServiceContext, repo: ProviderKeyRepository, workspaces: WorkspaceRepository, protection: SecretProtection) {
   const nowIso = () => ctx.now().toISOString();
 
@@ -97,7 +106,61 @@ export function createProviderKeyService(ctx: ServiceContext, repo: ProviderKeyR
     if (!workspaces.get(workspaceId)) throw AppError.field('E_NOT_FOUND', 'workspaceId', `Workspace ${workspaceId} does not exist`);
   };
 
+  /**
+   * Moves `os-keychain` rows of the pre-envelope format (safeStorage output) onto the OS data key:
+   * the door decrypts them (`decryptLegacy`: only it has safeStorage), then one write re-encrypts
+   * every one it could read, with one `provider_key.rewrap` audit entry each (no secret, no
+   * ciphertext; local only: nothing the gateway sees changes). Rows the OS refuses stay as they
+   * are and are listed `unreadable`. Runs once at start; a row changed meanwhile is left alone.
+   */
+  const rewrapLegacySecrets = async (): Promise<LegacyRewrapOutcome> => {
+    if (!protection.canRewrapLegacy()) return { rewrapped: 0, unreadable: 0 };
+    const legacy = repo
+      .list()
+      .map((row) => ({ row, blob: repo.ciphertextOf(row.id)! }))
+      .filter(({ row, blob }) => protection.isLegacy(row.scheme, blob));
+    if (legacy.length === 0) return { rewrapped: 0, unreadable: 0 };
+    const plaintexts = await protection.openLegacy(legacy.map(({ row, blob }) => ({ blob, context: secretContext(row.id) })));
+    if (!ctx.db.open) return { rewrapped: 0, unreadable: 0, failed: 'the store closed before the OS keychain answered' };
+    const readable = legacy.flatMap(({ row, blob }, i) => {
+      const plain = plaintexts[i];
+      return typeof plain === 'string' ? [{ row, blob, plain }] : [];
+    });
+    const rewrapped = ctx.write(() => {
+      const at = nowIso();
+      let count = 0;
+      for (const { row, blob, plain } of readable) {
+        const current = repo.get(row.id);
+        if (!current || !repo.ciphertextOf(row.id)?.equals(blob)) continue;
+        repo.replaceSecret(row.id, 'os-keychain', protection.sealWithDataKey(plain, secretContext(row.id)), current.last4);
+        const described = { ...snapshot(current), format: 'safeStorage' };
+        ctx.record({
+          at,
+          actor: ctx.actor(),
+          action: 'provider_key.rewrap',
+          entityType: 'provider_key',
+          entityId: row.id,
+          workspaceId: null,
+          before: described,
+          after: { ...described, format: 'os-data-key' },
+        });
+        count += 1;
+      }
+      return count;
+    });
+    return { rewrapped, unreadable: legacy.length - readable.length };
+  };
+  // Never rejects: a failure (the store busy, the door gone) leaves the rows for the next start.
+  const legacyRewrap: Promise<LegacyRewrapOutcome> = rewrapLegacySecrets().catch((error: unknown) => ({
+    rewrapped: 0,
+    unreadable: 0,
+    failed: error instanceof AppError ? error.message : 'the legacy provider secrets could not be converted',
+  }));
+
   return {
+    /** Settles once the start-up move of legacy `os-keychain` rows is done (tests, diagnostics). */
+    whenLegacyRewrapped: () => legacyRewrap,
+
     list() {
       return { items: repo.list().map(toProviderKey), protection: protection.describe(), vendors: [...PROVIDER_VENDORS], limit: MAX_PROVIDER_KEYS };
     },

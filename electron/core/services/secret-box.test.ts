@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../../shared/contract/errors';
-import { fakeOsEncryption } from '../testing/fake-os-encryption';
+import { fakeDecryptLegacy, fakeOsDataKey, fakeOsEncryption } from '../testing/fake-os-encryption';
 import { makeTempDir } from '../testing/temp-core';
-import { createKeyFileBox, createOsKeychainBox, createSecretProtection, KEY_FILE_NAME } from './secret-box';
+import { createDataKeyBox, createKeyFileBox, createOsKeychainBox, createSecretProtection, KEY_FILE_NAME } from './secret-box';
 
 const SECRET = 'sk-proj-Plaintext-Secret-1234';
 
@@ -150,5 +150,98 @@ describe('choosing the protection', () => {
     const weak = createSecretProtection(dir, { osEncryption: { ...os, getSelectedStorageBackend: () => 'basic_text' } });
     expect(weak.describe().scheme).toBe('local-key-file');
     expect(weak.decrypt('os-keychain', written.ciphertext, 'ctx')).toBe(SECRET);
+  });
+});
+
+describe('OS data key box (envelope encryption)', () => {
+  it('round-trips with the key-file framing under its own version byte; binds the row; tells another data key from damage', () => {
+    const dataKey = fakeOsDataKey();
+    const box = createDataKeyBox(dataKey.key);
+    const a = box.encrypt(SECRET, 'gatehouse/provider-key/pk-a');
+    const b = box.encrypt(SECRET, 'gatehouse/provider-key/pk-a');
+    expect(a.equals(b)).toBe(false);
+    expect(a.includes(Buffer.from(SECRET))).toBe(false);
+    expect(a[0]).toBe(2); // not the key file's 1, and never safeStorage's "v1x"
+    expect(a.length).toBe(1 + 8 + 12 + 16 + Buffer.byteLength(SECRET));
+    expect(createDataKeyBox(Buffer.from(dataKey.key)).decrypt(a, 'gatehouse/provider-key/pk-a')).toBe(SECRET);
+    expectCleanFailure(() => box.decrypt(a, 'gatehouse/provider-key/pk-b'), /altered or belongs to another key/, a);
+    const tampered = Buffer.from(a);
+    tampered[tampered.length - 1] = tampered[tampered.length - 1]! ^ 0x01;
+    expectCleanFailure(() => box.decrypt(tampered, 'gatehouse/provider-key/pk-a'), /altered/, tampered);
+    expectCleanFailure(() => createDataKeyBox(fakeOsDataKey().key).decrypt(a, 'gatehouse/provider-key/pk-a'), /another OS data key/, a);
+    expectCleanFailure(() => box.decrypt(createKeyFileBox(dir).encrypt(SECRET, 'x'), 'x'), /format/);
+    expect(() => createDataKeyBox(Buffer.alloc(16))).toThrow(/32 bytes/);
+  });
+
+  it('a strong data key is the os-keychain scheme: no key file, no safeStorage call per secret', () => {
+    const protection = createSecretProtection(dir, { osDataKey: fakeOsDataKey('kwallet6') });
+    expect(protection.describe()).toMatchObject({ scheme: 'os-keychain', strong: true });
+    const sealed = protection.encrypt(SECRET, 'ctx');
+    expect(sealed.scheme).toBe('os-keychain');
+    expect(sealed.ciphertext[0]).toBe(2);
+    expect(protection.isLegacy('os-keychain', sealed.ciphertext)).toBe(false);
+    expect(protection.decrypt('os-keychain', sealed.ciphertext, 'ctx')).toBe(SECRET);
+    expect(fs.existsSync(path.join(dir, KEY_FILE_NAME))).toBe(false);
+    // macOS / Windows report no backend: strong as well.
+    expect(createSecretProtection(dir, { osDataKey: fakeOsDataKey(undefined) }).describe()).toMatchObject({ scheme: 'os-keychain', strong: true });
+  });
+
+  it('a basic_text data key is weak: new secrets use the key file, rows sealed with the data key still read', () => {
+    const dataKey = fakeOsDataKey('gnome_libsecret');
+    const written = createSecretProtection(dir, { osDataKey: dataKey }).encrypt(SECRET, 'ctx');
+    const weak = createSecretProtection(dir, { osDataKey: { key: dataKey.key, backend: 'basic_text' } });
+    expect(weak.describe()).toMatchObject({ scheme: 'local-key-file', strong: false });
+    expect(weak.describe().description).toMatch(/basic_text/);
+    expect(weak.encrypt(SECRET, 'ctx').scheme).toBe('local-key-file');
+    expect(weak.decrypt('os-keychain', written.ciphertext, 'ctx')).toBe(SECRET);
+    expect(weak.canRewrapLegacy()).toBe(false); // never onto an obfuscation-only key
+  });
+
+  it('the CLI cannot read a data-key row and says it belongs to the desktop app', () => {
+    const written = createSecretProtection(dir, { osDataKey: fakeOsDataKey() }).encrypt(SECRET, 'ctx');
+    const cli = createSecretProtection(dir, undefined);
+    expect(cli.canDecrypt('os-keychain')).toBe(false);
+    expectCleanFailure(() => cli.decrypt('os-keychain', written.ciphertext, 'ctx'), /OS keychain of the desktop app/);
+  });
+});
+
+describe('legacy os-keychain rows (safeStorage directly, before envelope encryption)', () => {
+  const legacyRow = (os = fakeOsEncryption()) => ({ os, blob: createOsKeychainBox(os).encrypt(SECRET, 'gatehouse/provider-key/pk-a') });
+
+  it('are told apart by the format byte: safeStorage output has no version byte 2', () => {
+    const { blob } = legacyRow();
+    const protection = createSecretProtection(dir, { osDataKey: fakeOsDataKey() });
+    expect(protection.isLegacy('os-keychain', blob)).toBe(true);
+    expect(protection.isLegacy('local-key-file', blob)).toBe(false);
+    // What real safeStorage writes starts with "v10" / "v11".
+    expect(protection.isLegacy('os-keychain', Buffer.concat([Buffer.from('v11'), Buffer.alloc(60, 9)]))).toBe(true);
+  });
+
+  it('a door with the data key and decryptLegacy opens them through the door, checking the row binding', async () => {
+    const { os, blob } = legacyRow();
+    const decryptLegacy = fakeDecryptLegacy(os);
+    const protection = createSecretProtection(dir, { osDataKey: fakeOsDataKey(), decryptLegacy });
+    expect(protection.canRewrapLegacy()).toBe(true);
+    expectCleanFailure(() => protection.decrypt('os-keychain', blob, 'gatehouse/provider-key/pk-a'), /earlier Gatehouse/, blob); // not synchronously
+    const opened = await protection.openLegacy([
+      { blob, context: 'gatehouse/provider-key/pk-a' },
+      { blob, context: 'gatehouse/provider-key/pk-b' }, // copied onto another row
+      { blob: Buffer.from('garbage'), context: 'gatehouse/provider-key/pk-c' }, // the OS refuses
+    ]);
+    expect(opened).toEqual([SECRET, null, null]);
+    expect(decryptLegacy.calls).toBe(1); // one round trip for all of them
+    const resealed = protection.sealWithDataKey(opened[0]!, 'gatehouse/provider-key/pk-a');
+    expect(protection.isLegacy('os-keychain', resealed)).toBe(false);
+    expect(protection.decrypt('os-keychain', resealed, 'gatehouse/provider-key/pk-a')).toBe(SECRET);
+  });
+
+  it('without a strong data key, or without a way to open them, nothing is rewrapped', () => {
+    const os = fakeOsEncryption();
+    expect(createSecretProtection(dir, { osDataKey: fakeOsDataKey() }).canRewrapLegacy()).toBe(false);
+    expect(createSecretProtection(dir, { decryptLegacy: fakeDecryptLegacy(os) }).canRewrapLegacy()).toBe(false);
+    expect(createSecretProtection(dir, { osEncryption: os }).canRewrapLegacy()).toBe(false);
+    expect(createSecretProtection(dir, undefined).canRewrapLegacy()).toBe(false);
+    // In-process safeStorage next to a data key can do it without a door round trip.
+    expect(createSecretProtection(dir, { osEncryption: os, osDataKey: fakeOsDataKey() }).canRewrapLegacy()).toBe(true);
   });
 });

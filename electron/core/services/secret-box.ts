@@ -23,6 +23,12 @@ export interface Protection {
   description: string;
 }
 
+/** One `os-keychain` row written by an earlier version directly with safeStorage. */
+export interface LegacySecret {
+  blob: Buffer;
+  context: string;
+}
+
 /** Picks the box for new secrets and finds the box for each stored row's scheme. */
 export interface SecretProtection {
   describe(): Protection;
@@ -30,21 +36,68 @@ export interface SecretProtection {
   decrypt(scheme: ProtectionScheme, blob: Buffer, context: string): string;
   /** False when this door lacks the scheme (an OS-keychain row opened from the CLI). */
   canDecrypt(scheme: ProtectionScheme): boolean;
+  /** An `os-keychain` row in the pre-envelope format (safeStorage output, no version byte). */
+  isLegacy(scheme: ProtectionScheme, blob: Buffer): boolean;
+  /**
+   * True when legacy rows can be moved onto the OS data key here: the door handed over a strong
+   * data key and can decrypt the old safeStorage blobs (`decryptLegacy`, or safeStorage in-process).
+   */
+  canRewrapLegacy(): boolean;
+  /** Plaintexts of legacy rows in order; null for each one the OS refused or that belongs to another row. */
+  openLegacy(secrets: LegacySecret[]): Promise<Array<string | null>>;
+  /** Seals a secret with the OS data key (the `os-keychain` scheme); only when `canRewrapLegacy()`. */
+  sealWithDataKey(plain: string, context: string): Buffer;
 }
 
 const cannotDecrypt = (reason: string) => new AppError('E_CONFLICT', `Cannot decrypt this provider secret: ${reason}. Replace the secret to use the key again.`);
 
-// Layout of a key-file ciphertext: version | key fingerprint | IV | GCM tag | ciphertext.
-const FORMAT_V1 = 1;
+// Layout of an AES-GCM ciphertext (key file and OS data key alike):
+// version | key fingerprint | IV | GCM tag | ciphertext. The version byte also tells the schemes'
+// formats apart: safeStorage output (legacy `os-keychain` rows) starts with "v10"/"v11" (0x76).
+const KEY_FILE_FORMAT_V1 = 1;
+const DATA_KEY_FORMAT_V1 = 2;
 const FINGERPRINT_BYTES = 8;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const HEADER_BYTES = 1 + FINGERPRINT_BYTES + IV_BYTES + TAG_BYTES;
-const KEY_BYTES = 32;
+export const DATA_KEY_BYTES = 32;
 
-/** Names the key without revealing it, so "the key file changed" is told apart from "damaged data". */
-function fingerprint(key: Buffer): Buffer {
-  return createHmac('sha256', key).update('gatehouse provider-key fingerprint').digest().subarray(0, FINGERPRINT_BYTES);
+/** Names a key without revealing it, so "another key" is told apart from "damaged data". */
+function fingerprint(key: Buffer, purpose: string): Buffer {
+  return createHmac('sha256', key).update(`gatehouse ${purpose} fingerprint`).digest().subarray(0, FINGERPRINT_BYTES);
+}
+
+interface GcmKey {
+  key: Buffer;
+  fingerprint: Buffer;
+}
+
+function sealGcm(version: number, current: GcmKey, plain: string, context: string): Buffer {
+  const iv = randomBytes(IV_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', current.key, iv);
+  cipher.setAAD(Buffer.from(context, 'utf8'));
+  const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
+  return Buffer.concat([Buffer.of(version), current.fingerprint, iv, cipher.getAuthTag(), body]);
+}
+
+const hasFormat = (blob: Buffer, version: number) => blob.length > HEADER_BYTES && blob[0] === version;
+
+/** `anotherKey` explains a fingerprint mismatch in words the user can act on. */
+function openGcm(version: number, current: GcmKey, blob: Buffer, context: string, anotherKey: string): string {
+  if (!hasFormat(blob, version)) throw cannotDecrypt('the stored data is not in a format this version understands');
+  let offset = 1;
+  const stored = blob.subarray(offset, (offset += FINGERPRINT_BYTES));
+  if (!stored.equals(current.fingerprint)) throw cannotDecrypt(anotherKey);
+  const iv = blob.subarray(offset, (offset += IV_BYTES));
+  const tag = blob.subarray(offset, (offset += TAG_BYTES));
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', current.key, iv);
+    decipher.setAAD(Buffer.from(context, 'utf8'));
+    decipher.setAuthTag(tag);
+    return Buffer.concat([decipher.update(blob.subarray(offset)), decipher.final()]).toString('utf8');
+  } catch {
+    throw cannotDecrypt('the stored data was altered or belongs to another key');
+  }
 }
 
 /**
@@ -53,9 +106,9 @@ function fingerprint(key: Buffer): Buffer {
  */
 export function createKeyFileBox(dataDir: string): SecretBox {
   const file = path.join(dataDir, KEY_FILE_NAME);
-  let cached: { stamp: string; key: Buffer; fingerprint: Buffer } | null = null;
+  let cached: (GcmKey & { stamp: string }) | null = null;
 
-  const load = (): { key: Buffer; fingerprint: Buffer } | null => {
+  const load = (): GcmKey | null => {
     let stat: fs.Stats;
     try {
       stat = fs.statSync(file);
@@ -67,8 +120,8 @@ export function createKeyFileBox(dataDir: string): SecretBox {
     const stamp = `${stat.ino}:${stat.size}:${stat.mtimeMs}`;
     if (cached?.stamp !== stamp) {
       const key = fs.readFileSync(file);
-      if (key.length !== KEY_BYTES) throw new AppError('E_CONFLICT', `The key file ${KEY_FILE_NAME} in the data folder is damaged (wrong length); restore it from a backup.`);
-      cached = { stamp, key, fingerprint: fingerprint(key) };
+      if (key.length !== DATA_KEY_BYTES) throw new AppError('E_CONFLICT', `The key file ${KEY_FILE_NAME} in the data folder is damaged (wrong length); restore it from a backup.`);
+      cached = { stamp, key, fingerprint: fingerprint(key, 'provider-key') };
     }
     return cached;
   };
@@ -77,7 +130,7 @@ export function createKeyFileBox(dataDir: string): SecretBox {
   const create = () => {
     fs.mkdirSync(dataDir, { recursive: true });
     const temp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-    fs.writeFileSync(temp, randomBytes(KEY_BYTES), { mode: 0o600, flag: 'wx' });
+    fs.writeFileSync(temp, randomBytes(DATA_KEY_BYTES), { mode: 0o600, flag: 'wx' });
     try {
       fs.linkSync(temp, file);
     } catch (error) {
@@ -95,37 +148,44 @@ export function createKeyFileBox(dataDir: string): SecretBox {
         create();
         current = load()!;
       }
-      const iv = randomBytes(IV_BYTES);
-      const cipher = createCipheriv('aes-256-gcm', current.key, iv);
-      cipher.setAAD(Buffer.from(context, 'utf8'));
-      const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
-      return Buffer.concat([Buffer.of(FORMAT_V1), current.fingerprint, iv, cipher.getAuthTag(), body]);
+      return sealGcm(KEY_FILE_FORMAT_V1, current, plain, context);
     },
     decrypt(blob, context) {
-      if (blob.length <= HEADER_BYTES || blob[0] !== FORMAT_V1) throw cannotDecrypt('the stored data is not in a format this version understands');
+      if (!hasFormat(blob, KEY_FILE_FORMAT_V1)) throw cannotDecrypt('the stored data is not in a format this version understands');
       const current = load();
       if (!current) throw cannotDecrypt(`the key file ${KEY_FILE_NAME} is missing from the data folder`);
-      let offset = 1;
-      const stored = blob.subarray(offset, (offset += FINGERPRINT_BYTES));
-      if (!stored.equals(current.fingerprint)) throw cannotDecrypt(`the key file ${KEY_FILE_NAME} changed since this secret was saved`);
-      const iv = blob.subarray(offset, (offset += IV_BYTES));
-      const tag = blob.subarray(offset, (offset += TAG_BYTES));
-      try {
-        const decipher = createDecipheriv('aes-256-gcm', current.key, iv);
-        decipher.setAAD(Buffer.from(context, 'utf8'));
-        decipher.setAuthTag(tag);
-        return Buffer.concat([decipher.update(blob.subarray(offset)), decipher.final()]).toString('utf8');
-      } catch {
-        throw cannotDecrypt('the stored data was altered or belongs to another key');
-      }
+      return openGcm(KEY_FILE_FORMAT_V1, current, blob, context, `the key file ${KEY_FILE_NAME} changed since this secret was saved`);
     },
+  };
+}
+
+/**
+ * Envelope encryption (VS Code's encryption service idea): AES-256-GCM with the data key the
+ * desktop shell unwrapped from `provider-keys.wrapped` with the OS keychain at start. The key never
+ * touches disk unwrapped, and encryption stays synchronous inside the worker's transactions.
+ */
+export function createDataKeyBox(key: Buffer): SecretBox {
+  if (key.length !== DATA_KEY_BYTES) throw new Error(`The OS data key must be ${DATA_KEY_BYTES} bytes`);
+  const current: GcmKey = { key: Buffer.from(key), fingerprint: fingerprint(key, 'os data key') };
+  return {
+    scheme: 'os-keychain',
+    encrypt: (plain, context) => sealGcm(DATA_KEY_FORMAT_V1, current, plain, context),
+    decrypt: (blob, context) =>
+      openGcm(DATA_KEY_FORMAT_V1, current, blob, context, 'it was saved with another OS data key (provider-keys.wrapped was replaced, or the data folder comes from another computer)'),
   };
 }
 
 type OsEncryption = NonNullable<HostCapabilities['osEncryption']>;
 
+/** What a legacy blob holds: safeStorage has no associated data, so the context was sealed in. */
+function unsealLegacy(sealed: string, context: string): string | null {
+  const split = sealed.indexOf('\n');
+  return split >= 0 && sealed.slice(0, split) === context ? sealed.slice(split + 1) : null;
+}
+
 /**
- * Electron safeStorage. It has no associated data, so the context is sealed in with the secret
+ * Electron safeStorage called directly, for a core in the shell's own thread: the format of
+ * `os-keychain` rows before envelope encryption. The context is sealed in with the secret
  * (`context\n secret`; secrets never contain a newline) and checked on the way out.
  */
 export function createOsKeychainBox(os: OsEncryption): SecretBox {
@@ -141,9 +201,9 @@ export function createOsKeychainBox(os: OsEncryption): SecretBox {
       } catch {
         throw cannotDecrypt('the OS keychain refused it (was the data folder copied from another user or computer?)');
       }
-      const split = sealed.indexOf('\n');
-      if (split < 0 || sealed.slice(0, split) !== context) throw cannotDecrypt('the stored data belongs to another key');
-      return sealed.slice(split + 1);
+      const plain = unsealLegacy(sealed, context);
+      if (plain === null) throw cannotDecrypt('the stored data belongs to another key');
+      return plain;
     },
   };
 }
@@ -160,8 +220,13 @@ function storageBackend(os: OsEncryption): string | null {
 const KEY_FILE_WARNING = 'encrypted with a local key file in the data folder — anyone with a copy of this folder can read the keys';
 
 /**
- * safeStorage when the door offers it, it is available and it is not Linux's `basic_text` backend
- * (a hard-coded password, i.e. obfuscation); otherwise the key-file box.
+ * The OS keychain when the door offers it and it is not Linux's `basic_text` backend (a
+ * hard-coded password, i.e. obfuscation); otherwise the key-file box.
+ *
+ * The desktop app (core in a worker) offers `osDataKey`: new `os-keychain` rows are AES-256-GCM
+ * with it. Rows written before that (safeStorage output, no version byte) are read in-process
+ * through `osEncryption`, or moved onto the data key at start (`openLegacy` via the door's
+ * `decryptLegacy`, then `sealWithDataKey`).
  */
 export function createSecretProtection(dataDir: string, capabilities: HostCapabilities | undefined): SecretProtection {
   const os = capabilities?.osEncryption;
@@ -172,36 +237,70 @@ export function createSecretProtection(dataDir: string, capabilities: HostCapabi
       return false;
     }
   })();
-  const backend = os && osAvailable ? storageBackend(os) : null;
-  const osBox = os && osAvailable ? createOsKeychainBox(os) : null;
+  const legacyBox = os && osAvailable ? createOsKeychainBox(os) : null;
+  const dataKeyBox = capabilities?.osDataKey ? createDataKeyBox(capabilities.osDataKey.key) : null;
+  const hasOs = Boolean(os) || dataKeyBox !== null;
+  const backend = dataKeyBox ? (capabilities?.osDataKey?.backend ?? null) : os && osAvailable ? storageBackend(os) : null;
+  const osWriter = dataKeyBox ?? legacyBox;
   const keyFileBox = createKeyFileBox(dataDir);
-  const strong = osBox !== null && backend !== 'basic_text';
-  const writer = strong ? osBox : keyFileBox;
+  const strong = osWriter !== null && backend !== 'basic_text';
+  const writer = strong ? osWriter : keyFileBox;
 
   const protection: Protection = strong
     ? { scheme: 'os-keychain', strong: true, description: 'Secrets are encrypted with the operating system’s keychain.' }
     : {
         scheme: 'local-key-file',
         strong: false,
-        description: !os
+        description: !hasOs
           ? `This door has no OS keychain, so secrets are ${KEY_FILE_WARNING}.`
           : backend === 'basic_text'
             ? `No OS keyring was found (Linux basic_text backend), so secrets are ${KEY_FILE_WARNING}.`
             : `The OS keychain is not available, so secrets are ${KEY_FILE_WARNING}.`,
       };
 
-  const boxFor = (scheme: ProtectionScheme) => (scheme === 'os-keychain' ? osBox : keyFileBox);
+  const isLegacy = (scheme: ProtectionScheme, blob: Buffer) => scheme === 'os-keychain' && !hasFormat(blob, DATA_KEY_FORMAT_V1);
+
+  const decryptLegacy = capabilities?.decryptLegacy;
+  const openLegacyBlobs = async (blobs: Buffer[]): Promise<Array<string | null>> => {
+    if (decryptLegacy) {
+      const opened = await decryptLegacy(blobs.map((blob) => new Uint8Array(blob)));
+      return blobs.map((_, i) => (typeof opened[i] === 'string' ? opened[i] : null));
+    }
+    return blobs.map((blob) => {
+      try {
+        return os!.decryptString(blob);
+      } catch {
+        return null;
+      }
+    });
+  };
 
   return {
     describe: () => protection,
     encrypt: (plain, context) => ({ scheme: writer.scheme, ciphertext: writer.encrypt(plain, context) }),
-    canDecrypt: (scheme) => boxFor(scheme) !== null,
+    canDecrypt: (scheme) => scheme === 'local-key-file' || osWriter !== null,
     decrypt(scheme, blob, context) {
-      const box = boxFor(scheme);
-      if (!box) {
-        throw new AppError('E_CONFLICT', 'This secret was encrypted with the OS keychain of the desktop app; open Gatehouse desktop to use it, or replace the secret here.');
+      if (scheme === 'local-key-file') return keyFileBox.decrypt(blob, context);
+      if (isLegacy(scheme, blob)) {
+        if (legacyBox) return legacyBox.decrypt(blob, context);
+        if (dataKeyBox) throw cannotDecrypt('it was saved by an earlier Gatehouse directly with the OS keychain, and the keychain could not convert it at start');
+      } else if (dataKeyBox) {
+        return dataKeyBox.decrypt(blob, context);
       }
-      return box.decrypt(blob, context);
+      if (osWriter) throw cannotDecrypt('it was saved with the OS data key of the desktop app, which this door does not have');
+      throw new AppError('E_CONFLICT', 'This secret was encrypted with the OS keychain of the desktop app; open Gatehouse desktop to use it, or replace the secret here.');
+    },
+    isLegacy,
+    // Only onto a strong data key: rewrapping under basic_text would weaken a keyring-protected row.
+    canRewrapLegacy: () => dataKeyBox !== null && strong && (Boolean(decryptLegacy) || legacyBox !== null),
+    async openLegacy(secrets) {
+      if (secrets.length === 0) return [];
+      const opened = await openLegacyBlobs(secrets.map((s) => s.blob));
+      return opened.map((sealed, i) => (sealed === null ? null : unsealLegacy(sealed, secrets[i]!.context)));
+    },
+    sealWithDataKey(plain, context) {
+      if (!dataKeyBox) throw new Error('No OS data key was handed to this core');
+      return dataKeyBox.encrypt(plain, context);
     },
   };
 }

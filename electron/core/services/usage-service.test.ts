@@ -1,37 +1,55 @@
 import fc from 'fast-check';
+import fs from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { USAGE_CSV_COLUMNS } from '../../../shared/domain/usage-rules';
-import { dumpTables, openTestCore, type TestCore } from '../testing/temp-core';
+import { dumpTables, makeTempDir, openTestCore, type TestCore } from '../testing/temp-core';
+import { createUploadDoor, importUsageResult, type UploadDoor } from '../testing/usage-import-door';
 import { createUsageRepository, type UsageRecord } from '../store/usage-repository';
 
 let core: TestCore;
+let door: UploadDoor;
 let now: Date;
 let wsA: string;
 let wsB: string;
 beforeEach(() => {
   now = new Date('2026-06-17T12:00:00.000Z'); // a Wednesday
-  core = openTestCore({ now: () => now });
+  const dataDir = makeTempDir();
+  door = createUploadDoor(dataDir);
+  core = openTestCore({ now: () => now, dataDir, capabilities: door.capabilities });
+  disposeDir = () => fs.rmSync(dataDir, { recursive: true, force: true });
   wsA = core.ok('workspaces:create', { name: 'Alpha', monthlyBudgetMinor: 50_000 }).id;
   wsB = core.ok('workspaces:create', { name: 'Beta' }).id;
 });
-afterEach(() => core.dispose());
+let disposeDir = () => {};
+afterEach(() => {
+  core.dispose();
+  disposeDir();
+});
 
 const HEADER = USAGE_CSV_COLUMNS.join(',');
 const line = (r: Partial<Record<(typeof USAGE_CSV_COLUMNS)[number], string | number>>) =>
   USAGE_CSV_COLUMNS.map((c) => r[c] ?? { id: 'r', time: '2026-06-01T10:00:00Z', workspace_id: wsA, key_id: '', model_id: 'gpt-x', requests: 1, input_tokens: 100, output_tokens: 50, cached_tokens: 0, cost_micros: 1000, currency: 'USD' }[c]).join(',');
 const csvOf = (...rows: string[]) => [HEADER, ...rows].join('\n') + '\n';
 
+/** `usage:import` of `csv` (as an upload), awaited to the end of its job: the counts or the error. */
+const importCsv = (csv: string) => importUsageResult(core, door, csv);
+const importOk = async (csv: string) => {
+  const result = await importCsv(csv);
+  if (!result.ok) throw new Error(`usage:import failed: ${JSON.stringify(result.error)}`);
+  return result.data;
+};
+
 const count = (table: string) => core.db.prepare(`SELECT COUNT(*) FROM ${table}`).pluck().get();
 
 describe('usage:import', () => {
-  it('stores valid rows with their rollup; re-importing the same file inserts nothing', () => {
+  it('stores valid rows with their rollup; re-importing the same file inserts nothing', async () => {
     const csv = csvOf(
       line({ id: 'a1', time: '2026-06-01T10:00:00Z', cost_micros: 1500 }),
       line({ id: 'a2', time: '2026-06-01T23:59:59.999+00:00', requests: 3, cost_micros: 500 }),
       line({ id: 'a3', time: '2026-06-02T01:30:00+02:00', workspace_id: wsB, key_id: 'key-gone', cost_micros: 7 }), // 2026-06-01T23:30Z
       line({ id: 'a4', time: '2026-06-03T00:00:00Z', currency: 'EUR', cost_micros: 9 }),
     );
-    expect(core.ok('usage:import', { csv })).toEqual({ rows: 4, inserted: 4, duplicates: 0 });
+    expect(await importOk(csv)).toEqual({ rows: 4, inserted: 4, duplicates: 0 });
     const daily = core.db.prepare('SELECT day, workspace_id, key_id, currency, record_count, requests, cost_micros FROM usage_daily ORDER BY day, workspace_id, currency').all();
     expect(daily).toEqual(
       [
@@ -44,23 +62,23 @@ describe('usage:import', () => {
     expect(core.db.prepare("SELECT key_id FROM usage_records WHERE id = 'a1'").pluck().get()).toBeNull();
 
     const before = dumpTables(core);
-    expect(core.ok('usage:import', { csv })).toEqual({ rows: 4, inserted: 0, duplicates: 4 });
+    expect(await importOk(csv)).toEqual({ rows: 4, inserted: 0, duplicates: 4 });
     const after = dumpTables(core);
     expect(after.usage_records).toEqual(before.usage_records);
     expect(after.usage_daily).toEqual(before.usage_daily);
     expect(core.ok('usage:summary', {})).toEqual({ records: 4, firstDay: '2026-06-01', lastDay: '2026-06-03' });
   });
 
-  it('a repeated ID inside one file is stored once; columns may come in any order', () => {
+  it('a repeated ID inside one file is stored once; columns may come in any order', async () => {
     const reordered = [...USAGE_CSV_COLUMNS].reverse();
     const row = (id: string) => reordered.map((c) => ({ id, time: '2026-06-05T00:00:00Z', workspace_id: wsA, key_id: '', model_id: 'm', requests: '2', input_tokens: '1', output_tokens: '1', cached_tokens: '0', cost_micros: '10', currency: 'USD' })[c]).join(',');
     const csv = [reordered.join(','), row('x'), row('x'), row('y')].join('\r\n');
-    expect(core.ok('usage:import', { csv })).toEqual({ rows: 3, inserted: 2, duplicates: 1 });
+    expect(await importOk(csv)).toEqual({ rows: 3, inserted: 2, duplicates: 1 });
     expect(core.db.prepare('SELECT record_count, cost_micros FROM usage_daily').get()).toEqual({ record_count: 2, cost_micros: 20 });
   });
 
-  it('bad rows are reported with their line numbers and nothing is written', () => {
-    core.ok('usage:import', { csv: csvOf(line({ id: 'keep' })) });
+  it('bad rows are reported with their line numbers and nothing is written', async () => {
+    await importOk(csvOf(line({ id: 'keep' })));
     const before = dumpTables(core);
     const csv = csvOf(
       line({ id: 'ok1' }),
@@ -71,7 +89,7 @@ describe('usage:import', () => {
       line({ id: 'cached', cached_tokens: 500 }),
       'only,three,cells',
     );
-    const result = core.call('usage:import', { csv });
+    const result = await importCsv(csv);
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.error.code).toBe('E_VALIDATION');
@@ -89,23 +107,23 @@ describe('usage:import', () => {
     expect(dumpTables(core)).toEqual(before);
   });
 
-  it('header problems and malformed CSV are rejected with a line number', () => {
-    expect(core.call('usage:import', { csv: 'id,time\n1,2\n' })).toMatchObject({
+  it('header problems and malformed CSV are rejected with a line number', async () => {
+    expect(await importCsv('id,time\n1,2\n')).toMatchObject({
       ok: false,
       error: { code: 'E_VALIDATION', issues: [{ path: 'csv', message: expect.stringMatching(/^line 1: header: missing workspace_id, key_id, model_id/) }] },
     });
-    expect(core.call('usage:import', { csv: `${HEADER},extra\n` })).toMatchObject({ ok: false, error: { message: expect.stringMatching(/unknown extra/) } });
-    expect(core.call('usage:import', { csv: csvOf(line({ id: 'q' }), '"unterminated,2026') })).toMatchObject({
+    expect(await importCsv(`${HEADER},extra\n`)).toMatchObject({ ok: false, error: { message: expect.stringMatching(/unknown extra/) } });
+    expect(await importCsv(csvOf(line({ id: 'q' }), '"unterminated,2026'))).toMatchObject({
       ok: false,
       error: { code: 'E_VALIDATION', message: expect.stringMatching(/^line 3: /) },
     });
-    expect(core.call('usage:import', { csv: '' })).toMatchObject({ ok: false, error: { code: 'E_VALIDATION', issues: [{ path: 'csv' }] } });
+    expect(await importCsv('')).toMatchObject({ ok: false, error: { code: 'E_VALIDATION', issues: [{ path: 'csv' }] } });
     expect(count('usage_records')).toBe(0);
   });
 
-  it('writes one audit entry with counts (no rows) and no change-log entry', () => {
+  it('writes one audit entry with counts (no rows) and no change-log entry', async () => {
     const changesBefore = count('change_log');
-    core.ok('usage:import', { csv: csvOf(line({ id: 'secretive-id-1' }), line({ id: 'secretive-id-2' })) });
+    await importOk(csvOf(line({ id: 'secretive-id-1' }), line({ id: 'secretive-id-2' })));
     const audit = core.db.prepare("SELECT action, entity_type, after_json FROM audit_log WHERE entity_type = 'usage'").all() as Array<{ after_json: string }>;
     expect(audit).toHaveLength(1);
     expect(JSON.parse(audit[0]!.after_json)).toEqual({ rows: 2, inserted: 2, duplicates: 0 });
@@ -115,9 +133,17 @@ describe('usage:import', () => {
 });
 
 describe('usage:generateSample', () => {
-  it('is deterministic for a seed, spreads over existing workspaces and keys, and re-running inserts nothing', () => {
+  /** Starts the generation job and waits for its result (the job itself is tested in usage-sample-job.test.ts). */
+  const generate = async (input: { days: number; rows: number; seed?: number }) => {
+    const job = await core.jobs.settled(core.ok('usage:generateSample', input).jobId);
+    if (job.state !== 'done' || job.result?.kind !== 'usage-generate') throw new Error(`generation did not finish: ${JSON.stringify(job)}`);
+    const { kind: _kind, ...result } = job.result;
+    return result;
+  };
+
+  it('is deterministic for a seed, spreads over existing workspaces and keys, and re-running inserts nothing', async () => {
     const key = core.ok('keys:create', { workspaceId: wsA, name: 'backend' }).key.id;
-    const first = core.ok('usage:generateSample', { days: 30, rows: 3000, seed: 42 });
+    const first = await generate({ days: 30, rows: 3000, seed: 42 });
     expect(first).toEqual({ inserted: 3000, duplicates: 0, from: '2026-05-19', to: '2026-06-17', seed: 42 });
     const records = core.db.prepare('SELECT * FROM usage_records ORDER BY seq').all() as Array<Record<string, unknown>>;
     const workspaces = new Set(records.map((r) => r.workspace_id));
@@ -130,7 +156,7 @@ describe('usage:generateSample', () => {
     // Time-ordered output keeps the insert path sequential.
     expect(records.map((r) => r.at)).toEqual(records.map((r) => r.at as string).sort());
 
-    const again = core.ok('usage:generateSample', { days: 30, rows: 3000, seed: 42 });
+    const again = await generate({ days: 30, rows: 3000, seed: 42 });
     expect(again).toMatchObject({ inserted: 0, duplicates: 3000 });
     // Weekdays are busier than weekends.
     const perWeekday = core.db.prepare("SELECT strftime('%w', day) AS w, SUM(record_count) AS n FROM usage_daily GROUP BY w").all() as Array<{ w: string; n: number }>;
@@ -138,8 +164,8 @@ describe('usage:generateSample', () => {
     expect(n('3')).toBeGreaterThan(n('0') * 1.5);
   });
 
-  it('steers the heaviest budgeted USD workspace past its monthly budget', () => {
-    core.ok('usage:generateSample', { days: 60, rows: 20_000, seed: 7 });
+  it('steers the heaviest budgeted USD workspace past its monthly budget', async () => {
+    await generate({ days: 60, rows: 20_000, seed: 7 });
     const spent = core.db.prepare("SELECT SUM(cost_micros) FROM usage_daily WHERE workspace_id = ? AND day >= '2026-06-01'").pluck().get(wsA) as number;
     const monthToDateBudgetMicros = ((50_000 * 10_000) * 17) / 30;
     expect(spent).toBeGreaterThan(monthToDateBudgetMicros);
@@ -153,17 +179,17 @@ describe('usage:generateSample', () => {
 
 describe('usage:report', () => {
   const seedRecords = () =>
-    core.ok('usage:import', {
-      csv: csvOf(
+    importOk(
+      csvOf(
         line({ id: '1', time: '2026-06-14T10:00:00Z', cost_micros: 100 }), // Sunday → week of 06-08
         line({ id: '2', time: '2026-06-15T10:00:00Z', cost_micros: 200 }), // Monday → week of 06-15
         line({ id: '3', time: '2026-06-16T10:00:00Z', workspace_id: wsB, cost_micros: 300 }),
         line({ id: '4', time: '2026-06-16T11:00:00Z', workspace_id: 'ws-deleted', cost_micros: 400, currency: 'EUR' }),
       ),
-    });
+    );
 
-  it('buckets by ISO week (Monday) and month, labels groups, totals per currency, lists empty buckets', () => {
-    seedRecords();
+  it('buckets by ISO week (Monday) and month, labels groups, totals per currency, lists empty buckets', async () => {
+    await seedRecords();
     const weekly = core.ok('usage:report', { from: '2026-06-01', to: '2026-06-30', groupBy: 'workspace', bucket: 'week' });
     expect(weekly.buckets).toEqual(['2026-06-01', '2026-06-08', '2026-06-15', '2026-06-22', '2026-06-29']);
     const byBucketThenLabel = (rows: typeof weekly.rows) =>
@@ -197,8 +223,8 @@ describe('usage:report', () => {
     expect(core.call('usage:report', { from: '2026-02-30', to: '2026-03-01' })).toMatchObject({ ok: false, error: { issues: [{ path: 'from' }] } });
   });
 
-  it('facets list what has usage, labelled', () => {
-    seedRecords();
+  it('facets list what has usage, labelled', async () => {
+    await seedRecords();
     const facets = core.ok('usage:facets', {});
     expect(facets.workspaces.map((w) => w.label)).toEqual(['Alpha', 'Beta', 'ws-deleted (deleted)']);
     expect(facets.models).toEqual([{ id: 'gpt-x', label: 'gpt-x' }]);

@@ -2,13 +2,18 @@ import type { ParsedInput } from '../../../shared/contract/contract';
 import { AppError } from '../../../shared/contract/errors';
 import type { UsageReport, UsageReportRow } from '../../../shared/contract/usage-schemas';
 import { addDays, bucketsBetween, USAGE_REPORT_MAX_ROWS, utcDay, type UsageBucket, type UsageGroupBy } from '../../../shared/domain/usage-rules';
-import type { UsageRecord, UsageRepository, UsageRollupQuery } from '../store/usage-repository';
-import { parseUsageCsv } from './usage-csv-import';
-import { generateSampleRecords, type SampleModel, type SampleWorkspace } from './usage-sample-generator';
+import { JobCancelledError, type JobRunner } from '../jobs/job-runner';
+import type { UsageRepository, UsageRollupQuery } from '../store/usage-repository';
+import type { HostCapabilities } from '../host-capabilities';
+import { createUsageImports, type UsageImportInput } from './usage-import-job';
+import { generateSampleRecords, SAMPLE_CHUNK_ROWS, takeRecords, type SampleModel, type SampleWorkspace } from './usage-sample-generator';
 import type { ServiceContext } from './service-context';
 
-/** Records go to the store in batches; each batch is aggregated once for the rollup. */
-const INSERT_BATCH = 20_000;
+/** What the usage import job needs from the door: file access (open dialog, CLI FILE, uploads). */
+export interface UsageImportOptions {
+  capabilities?: HostCapabilities | undefined;
+  logError?: ((context: string, error: unknown) => void) | undefined;
+}
 
 /** A usage report request: inclusive UTC days, one grouping, one bucket, optional ID filters (empty = all). */
 export interface UsageReportQuery {
@@ -21,48 +26,15 @@ export interface UsageReportQuery {
   keyIds?: string[];
 }
 
-function* batches<T>(items: Iterable<T>, size: number): Generator<T[]> {
-  let batch: T[] = [];
-  for (const item of items) {
-    batch.push(item);
-    if (batch.length === size) {
-      yield batch;
-      batch = [];
-    }
-  }
-  if (batch.length) yield batch;
-}
-
 /**
  * Usage import, sample generation and reports.
  *
- * Imports and generation are one IMMEDIATE transaction each (all or nothing) with ONE audit entry
- * carrying counts, never rows. They write no change-log entry: usage is pulled from the gateway by
- * sync, never pushed to it.
+ * Imports and generation are jobs in short chunked transactions, each with ONE audit entry
+ * carrying counts, never rows; an import stays all or nothing for the user (usage-import-job.ts).
+ * They write no change-log entry: usage is pulled from the gateway by sync, never pushed to it.
  */
-export function createUsageService(ctx: ServiceContext, usage: UsageRepository) {
-
-  const store = (records: Iterable<UsageRecord>, action: string, details: Record<string, unknown>) =>
-    ctx.write(() => {
-        let inserted = 0;
-        let duplicates = 0;
-        for (const batch of batches(records, INSERT_BATCH)) {
-          const result = usage.insertBatch(batch);
-          inserted += result.inserted;
-          duplicates += result.duplicates;
-        }
-        ctx.record({
-          at: ctx.now().toISOString(),
-          actor: ctx.actor(),
-          action,
-          entityType: 'usage',
-          entityId: action,
-          workspaceId: null,
-          before: null,
-          after: { ...details, inserted, duplicates },
-        });
-        return { inserted, duplicates };
-      });
+export function createUsageService(ctx: ServiceContext, usage: UsageRepository, jobs: JobRunner, importOptions: UsageImportOptions = {}) {
+  const imports = createUsageImports({ ctx, usage, jobs, ...importOptions });
 
   const labeller = (groupBy: UsageGroupBy) => {
     if (groupBy === 'vendor') return (id: string) => id;
@@ -82,16 +54,26 @@ export function createUsageService(ctx: ServiceContext, usage: UsageRepository) 
   };
 
   return {
-    /** `usage:import`: validates every row first; duplicates (by ID) are skipped and counted. */
-    importCsv(csv: string) {
-      const records = parseUsageCsv(csv);
-      const result = store(records, 'usage.import', { rows: records.length });
-      return { rows: records.length, ...result };
+    /**
+     * `usage:import`: starts the import job (a resumable, all-or-nothing job, see
+     * usage-import-job.ts: every row validated first; duplicates by ID skipped and counted).
+     */
+    importCsv(input: UsageImportInput) {
+      return imports.start(input);
+    },
+
+    /** At open: finishes (or discards) imports a crash interrupted; nothing is written when there are none. */
+    resumeInterruptedImports() {
+      return imports.resumeInterrupted();
     },
 
     /**
      * `usage:generateSample`: realistic records over the `days` days ending today, across the
-     * existing workspaces and their active keys, priced from the model catalog.
+     * existing workspaces and their active keys, priced from the model catalog. A job: each chunk
+     * of SAMPLE_CHUNK_ROWS records is one short transaction, the job yields between chunks, and a
+     * cancel stops after the current chunk. Written records stay (stable IDs: running the same
+     * generation again inserts only the rest). ONE audit entry with the counts: in the last
+     * chunk's transaction, or on cancel or failure with the counts so far.
      */
     generateSample(input: ParsedInput<'usage:generateSample'>) {
       const sources = usage.labelSources();
@@ -106,9 +88,72 @@ export function createUsageService(ctx: ServiceContext, usage: UsageRepository) 
         .map((m) => ({ id: m.id, inputPricePerMTokUsd: m.inputPricePerMTokUsd!, outputPricePerMTokUsd: m.outputPricePerMTokUsd! }));
       const seed = input.seed ?? Math.floor(ctx.now().getTime() / 1000) % 2 ** 31;
       const lastDay = utcDay(ctx.now());
+      const from = addDays(lastDay, -(input.days - 1));
       const plan = { workspaces, models, days: input.days, rows: input.rows, seed, lastDay };
-      const result = store(generateSampleRecords(plan), 'usage.generate', { days: input.days, rows: input.rows, seed });
-      return { ...result, from: addDays(lastDay, -(input.days - 1)), to: lastDay, seed };
+      const total = input.rows;
+
+      return jobs.start({
+        kind: 'usage-generate',
+        label: `Generate ${total.toLocaleString('en-US')} sample usage records (${from} – ${lastDay}, seed ${seed})`,
+        unit: 'records',
+        total,
+        async run(job) {
+          const records = generateSampleRecords(plan);
+          let done = 0;
+          let inserted = 0;
+          let duplicates = 0;
+          let audited = false;
+          const audit = (counts: { inserted: number; duplicates: number }, extra: Record<string, unknown> = {}) =>
+            ctx.record({
+              at: ctx.now().toISOString(),
+              actor: ctx.actor(),
+              action: 'usage.generate',
+              entityType: 'usage',
+              entityId: 'usage.generate',
+              workspaceId: null,
+              before: null,
+              after: { days: input.days, rows: total, seed, from, to: lastDay, ...extra, ...counts },
+            });
+          try {
+            job.setMessage('Writing sample records');
+            while (done < total) {
+              await job.checkpoint();
+              const chunk = takeRecords(records, SAMPLE_CHUNK_ROWS);
+              if (chunk.length === 0) break;
+              const last = done + chunk.length >= total;
+              const result = ctx.write(() => {
+                const written = usage.insertBatch(chunk);
+                // The last chunk commits together with the one audit entry.
+                if (last) audit({ inserted: inserted + written.inserted, duplicates: duplicates + written.duplicates });
+                return written;
+              });
+              inserted += result.inserted;
+              duplicates += result.duplicates;
+              done += chunk.length;
+              audited = last;
+              job.progress(done, total);
+            }
+            if (!audited) ctx.write(() => audit({ inserted, duplicates }));
+          } catch (error) {
+            const cancelled = job.signal.aborted || (error instanceof AppError && error.code === 'E_CANCELLED');
+            if (done > 0) {
+              try {
+                ctx.write(() => audit({ inserted, duplicates }, cancelled ? { cancelled: true } : { failed: true }));
+              } catch {
+                /* the store refuses writes now (closed, full): the records stay, unaudited */
+              }
+            }
+            if (!cancelled) throw error;
+            throw new JobCancelledError(
+              done === 0
+                ? 'Cancelled before any sample record was written'
+                : `Cancelled after ${done.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} records; the ${inserted.toLocaleString('en-US')} written stay ` +
+                    `(sample records have stable IDs: generating again with seed ${seed} today adds only the rest)`,
+            );
+          }
+          return { kind: 'usage-generate', inserted, duplicates, from, to: lastDay, seed };
+        },
+      });
     },
 
     /**

@@ -54,14 +54,23 @@ export function createWorkspaceService(ctx: ServiceContext, workspaces: Workspac
   };
 
   const service = {
-    /** Creates the default workspace and the local user on first run; idempotent. */
+    /**
+     * First run: the local user's name, the default workspace, an active workspace; idempotent.
+     * Plain reads decide first, so opening a set-up store writes nothing (no write lock: it opens
+     * while another process writes, and on a read-only store); the check is repeated under the
+     * lock because another process may have set the store up meanwhile. The workspace is audited
+     * (insertWorkspace); the two settings are initial values of local preferences, not changes.
+     */
     ensureInitialized(localUserName: string): void {
+      const missing = () => {
+        const { localUserName: name, activeWorkspaceId } = settings.get();
+        return !name || !workspaces.getDefault() || !activeWorkspaceId || !workspaces.get(activeWorkspaceId);
+      };
+      if (!missing()) return;
       ctx.write(() => {
+        if (!missing()) return;
         if (!settings.get().localUserName) settings.setLocalUserName(localUserName);
-        if (!workspaces.getDefault()) {
-          const created = insertWorkspace({ name: DEFAULT_WORKSPACE_NAME, isDefault: true });
-          settings.setActiveWorkspaceId(created.id);
-        }
+        if (!workspaces.getDefault()) insertWorkspace({ name: DEFAULT_WORKSPACE_NAME, isDefault: true });
         const active = settings.get().activeWorkspaceId;
         if (!active || !workspaces.get(active)) settings.setActiveWorkspaceId(workspaces.getDefault()!.id);
       });

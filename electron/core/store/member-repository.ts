@@ -66,7 +66,8 @@ export function createMemberRepository(db: Db) {
         AND (SELECT COUNT(*) FROM workspace_members x WHERE x.workspace_id = wm.workspace_id AND x.role = 'admin') = 1`,
   ).pluck();
   const ownedWorkspaceNames = db.prepare('SELECT name FROM workspaces WHERE owner_member_id = ? ORDER BY name_key').pluck();
-  const assignUnowned = db.prepare('UPDATE workspaces SET owner_member_id = ? WHERE owner_member_id IS NULL');
+  const unowned = db.prepare('SELECT id, owner, version FROM workspaces WHERE owner_member_id IS NULL ORDER BY created_at, id');
+  const setUnownedOwner = db.prepare('UPDATE workspaces SET owner_member_id = ? WHERE id = ? AND owner_member_id IS NULL');
   const workspacesWithoutAdmin = db.prepare(
     "SELECT id FROM workspaces w WHERE NOT EXISTS (SELECT 1 FROM workspace_members wm WHERE wm.workspace_id = w.id AND wm.role = 'admin')",
   ).pluck();
@@ -98,8 +99,9 @@ export function createMemberRepository(db: Db) {
     soleAdminOf: (memberId: string) => soleAdminOf.all(memberId) as string[],
     workspacesWithoutAdmin: () => workspacesWithoutAdmin.all() as string[],
     ownedWorkspaceNames: (memberId: string) => ownedWorkspaceNames.all(memberId) as string[],
-    /** First run / upgrade from free-text owners: unowned workspaces get the laptop's user. */
-    assignUnownedWorkspaces: (memberId: string) => void assignUnowned.run(memberId),
+    /** Workspaces nobody owns yet (first run, before the local user exists). */
+    unownedWorkspaces: () => unowned.all() as Array<{ id: string; owner: string; version: number }>,
+    setUnownedWorkspaceOwner: (workspaceId: string, memberId: string) => void setUnownedOwner.run(memberId, workspaceId),
   };
 }
 export type MemberRepository = ReturnType<typeof createMemberRepository>;

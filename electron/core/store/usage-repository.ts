@@ -67,6 +67,36 @@ function filterSql(query: Pick<UsageRollupQuery, 'workspaceIds' | 'modelIds' | '
   return parts.join(' AND ');
 }
 
+/** A usage import's journal row (see migration 011): who runs it, how far it got. */
+export interface UsageImportJournal {
+  id: number;
+  state: 'staging' | 'applying';
+  ownerPid: number;
+  ownerThread: number;
+  ownerToken: string;
+  /** Wall-clock ms of the owner's last committed chunk (liveness, not a domain time). */
+  heartbeatMs: number;
+  startedAt: string;
+  /** Rows staged (= data rows of the file, once staging is complete). */
+  rows: number;
+  /** Staged rows with seq ≤ this are in usage_records (or were duplicates) and deleted from staging. */
+  appliedSeq: number;
+  inserted: number;
+  duplicates: number;
+}
+
+/** Who runs an import: this process and thread, under a token unique to the running job. */
+export interface UsageImportOwner {
+  pid: number;
+  thread: number;
+  token: string;
+  heartbeatMs: number;
+}
+
+export interface StagedUsageRecord extends UsageRecord {
+  seq: number;
+}
+
 interface RollupDelta extends UsageAmounts {
   day: string;
   workspaceId: string;
@@ -108,6 +138,43 @@ export function createUsageRepository(db: Db) {
   const models = db.prepare(
     `SELECT id, display_name AS displayName, vendor, input_price_per_mtok_usd AS inputPricePerMTokUsd,
             output_price_per_mtok_usd AS outputPricePerMTokUsd FROM models`,
+  );
+
+  const journalColumns = `id, state, owner_pid AS ownerPid, owner_thread AS ownerThread, owner_token AS ownerToken, heartbeat_ms AS heartbeatMs,
+    started_at AS startedAt, rows, applied_seq AS appliedSeq, inserted, duplicates`;
+  const listJournals = db.prepare(`SELECT ${journalColumns} FROM usage_imports ORDER BY id`);
+  const getJournal = db.prepare(`SELECT ${journalColumns} FROM usage_imports WHERE id = ?`);
+  const insertJournal = db.prepare(
+    `INSERT INTO usage_imports (id, state, owner_pid, owner_thread, owner_token, heartbeat_ms, started_at)
+     VALUES (@id, 'staging', @pid, @thread, @token, @heartbeatMs, @startedAt)`,
+  );
+  // Every chunk touches its journal row under the owner's token: if another process took the
+  // import over (or discarded it), `changes` is 0 and the chunk rolls back.
+  const touchStaging = db.prepare("UPDATE usage_imports SET heartbeat_ms = @heartbeatMs, rows = @rows WHERE id = @id AND owner_token = @token AND state = 'staging'");
+  const markApplying = db.prepare(
+    "UPDATE usage_imports SET state = 'applying', heartbeat_ms = @heartbeatMs, rows = @rows WHERE id = @id AND owner_token = @token AND state = 'staging'",
+  );
+  const advanceApplied = db.prepare(
+    `UPDATE usage_imports SET heartbeat_ms = @heartbeatMs, applied_seq = @appliedSeq, inserted = inserted + @inserted, duplicates = duplicates + @duplicates
+      WHERE id = @id AND owner_token = @token AND state = 'applying' AND applied_seq < @appliedSeq`,
+  );
+  const claimJournal = db.prepare(
+    `UPDATE usage_imports SET owner_pid = @pid, owner_thread = @thread, owner_token = @token, heartbeat_ms = @heartbeatMs
+      WHERE id = @id AND owner_token = @previousToken`,
+  );
+  const deleteJournal = db.prepare('DELETE FROM usage_imports WHERE id = @id AND owner_token = @token');
+  const insertStaged = db.prepare(
+    `INSERT INTO usage_import_rows (import_id, seq, id, at, workspace_id, key_id, model_id, requests, input_tokens, output_tokens, cached_tokens, cost_micros, currency)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const selectStaged = db.prepare(
+    `SELECT seq, id, at, workspace_id AS workspaceId, key_id AS keyId, model_id AS modelId, requests, input_tokens AS inputTokens,
+            output_tokens AS outputTokens, cached_tokens AS cachedTokens, cost_micros AS costMicros, currency
+       FROM usage_import_rows WHERE import_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+  );
+  const deleteStagedThrough = db.prepare('DELETE FROM usage_import_rows WHERE import_id = ? AND seq <= ?');
+  const deleteStagedChunk = db.prepare(
+    'DELETE FROM usage_import_rows WHERE import_id = @id AND seq IN (SELECT seq FROM usage_import_rows WHERE import_id = @id ORDER BY seq LIMIT @limit)',
   );
 
   const reportCache = new Map<string, ReturnType<Db['prepare']>>();
@@ -192,6 +259,72 @@ export function createUsageRepository(db: Db) {
         upsertDaily.run(d.day, d.workspaceId, d.keyId, d.modelId, d.currency, d.records, d.requests, d.inputTokens, d.outputTokens, d.cachedTokens, d.costMicros);
       }
       return { inserted, duplicates };
+    },
+
+    /** Every import journal row (a plain read: opening the store writes nothing when there is none). */
+    importJournals(): UsageImportJournal[] {
+      return listJournals.all() as UsageImportJournal[];
+    },
+
+    importJournal(id: number): UsageImportJournal | undefined {
+      return getJournal.get(id) as UsageImportJournal | undefined;
+    },
+
+    /** Phase 1 starts: the journal row in `staging`, owned by `owner`. */
+    createImportJournal(id: number, owner: UsageImportOwner, startedAt: string): void {
+      insertJournal.run({ id, pid: owner.pid, thread: owner.thread, token: owner.token, heartbeatMs: owner.heartbeatMs, startedAt });
+    },
+
+    /**
+     * Stages validated rows (seq = their order in the file) and notes the count on the journal.
+     * False (and nothing staged) when the caller no longer owns a `staging` journal.
+     */
+    stageRows(id: number, owner: UsageImportOwner, firstSeq: number, records: readonly UsageRecord[]): boolean {
+      if (!db.inTransaction) throw new Error('usage-repository.stageRows must run inside a transaction');
+      const rows = firstSeq - 1 + records.length;
+      if (touchStaging.run({ id, token: owner.token, heartbeatMs: owner.heartbeatMs, rows }).changes === 0) return false;
+      let seq = firstSeq;
+      for (const r of records) {
+        insertStaged.run(id, seq++, r.id, r.at, r.workspaceId, r.keyId, r.modelId, r.requests, r.inputTokens, r.outputTokens, r.cachedTokens, r.costMicros, r.currency);
+      }
+      return true;
+    },
+
+    /** Phase 2 starts (committed before any record moves): false when the caller lost the journal. */
+    markImportApplying(id: number, owner: UsageImportOwner, rows: number): boolean {
+      return markApplying.run({ id, token: owner.token, heartbeatMs: owner.heartbeatMs, rows }).changes === 1;
+    },
+
+    /** The next staged rows after `afterSeq`, in file order. */
+    stagedRows(id: number, afterSeq: number, limit: number): StagedUsageRecord[] {
+      return selectStaged.all(id, afterSeq, limit) as StagedUsageRecord[];
+    },
+
+    /**
+     * Records that staged rows up to `appliedSeq` were applied (with their counts) and deletes
+     * them from staging, in the caller's transaction, together with the insertBatch of those rows.
+     * False when the caller lost the journal or the chunk was already applied: roll back.
+     */
+    markStagedApplied(id: number, owner: UsageImportOwner, appliedSeq: number, counts: { inserted: number; duplicates: number }): boolean {
+      if (!db.inTransaction) throw new Error('usage-repository.markStagedApplied must run inside the chunk transaction');
+      const advanced = advanceApplied.run({ id, token: owner.token, heartbeatMs: owner.heartbeatMs, appliedSeq, ...counts }).changes === 1;
+      if (advanced) deleteStagedThrough.run(id, appliedSeq);
+      return advanced;
+    },
+
+    /** Deletes up to `limit` staged rows of an import; returns how many (0 = none left). */
+    deleteStagedRows(id: number, limit: number): number {
+      return deleteStagedChunk.run({ id, limit }).changes;
+    },
+
+    /** Takes over an orphaned import, if nobody else did since `previousToken` was read. */
+    claimImport(id: number, previousToken: string, owner: UsageImportOwner): boolean {
+      return claimJournal.run({ id, previousToken, pid: owner.pid, thread: owner.thread, token: owner.token, heartbeatMs: owner.heartbeatMs }).changes === 1;
+    },
+
+    /** Deletes the journal row (after its staged rows); false when the caller does not own it. */
+    deleteImportJournal(id: number, owner: Pick<UsageImportOwner, 'token'>): boolean {
+      return deleteJournal.run({ id, token: owner.token }).changes === 1;
     },
 
     /** Grouped sums from the rollup, ordered by bucket, group, currency. What reports use. */

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { HostCapabilities } from '../host-capabilities';
 
 type OsEncryption = NonNullable<HostCapabilities['osEncryption']>;
@@ -23,4 +24,30 @@ export function fakeOsEncryption(backend: string | undefined = 'gnome_libsecret'
     ...(backend === undefined ? {} : { getSelectedStorageBackend: () => backend }),
   };
   return fake;
+}
+
+/** A data key as the shell hands it over after unwrapping `provider-keys.wrapped` (envelope encryption). */
+export function fakeOsDataKey(backend: string | undefined = 'gnome_libsecret'): NonNullable<HostCapabilities['osDataKey']> {
+  return { key: randomBytes(32), backend };
+}
+
+/**
+ * The shell's `decryptLegacy` over a fake safeStorage: one result per blob, null where it refuses.
+ * `calls` counts the requests (each one a round trip to the door in the app).
+ */
+export function fakeDecryptLegacy(os: OsEncryption): NonNullable<HostCapabilities['decryptLegacy']> & { calls: number } {
+  const decrypt = Object.assign(
+    async (blobs: Uint8Array[]) => {
+      decrypt.calls += 1;
+      return blobs.map((blob) => {
+        try {
+          return os.decryptString(Buffer.from(blob));
+        } catch {
+          return null;
+        }
+      });
+    },
+    { calls: 0 },
+  );
+  return decrypt;
 }

@@ -1,12 +1,13 @@
 import fs from 'node:fs';
 import type http from 'node:http';
-import type { Core } from '../../core/core';
-import { downloadPathFor } from '../../core/services/export-jobs';
+import type { CoreClient } from '../../core/client/core-client';
+import { downloadPath, JOB_ID } from './host-folders';
+import { SECURITY_HEADERS, sendUnauthorized } from './http-util';
 
-const EXPORT_PATH = /^\/api\/exports\/(exp-[a-f0-9]{16})$/;
+const EXPORT_PREFIX = '/api/exports/';
 
 export function isExportDownloadPath(pathname: string): boolean {
-  return pathname.startsWith('/api/exports/');
+  return pathname.startsWith(EXPORT_PREFIX);
 }
 
 /** RFC 6266: an ASCII fallback plus the exact UTF-8 name. */
@@ -15,52 +16,71 @@ function contentDisposition(fileName: string): string {
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(fileName)}`;
 }
 
+const notFound = (res: http.ServerResponse, message: string) => res.writeHead(404, { ...SECURITY_HEADERS, 'Content-Type': 'text/plain; charset=utf-8' }).end(message);
+
+/** What `jobs:status` says about a finished, downloadable export (null for anything else). */
+async function downloadableExport(client: CoreClient, jobId: string): Promise<{ fileName: string } | null> {
+  const status = await client.invoke('jobs:status', { jobId }, { kind: 'web', tokenValid: true });
+  if (!status.ok) return null;
+  const job = status.data as { state?: string; result?: { kind?: string; downloadable?: boolean; fileName?: string } | null };
+  const result = job.result;
+  if (job.state !== 'done' || result?.kind !== 'export' || result.downloadable !== true || typeof result.fileName !== 'string') return null;
+  return { fileName: result.fileName };
+}
+
 /**
- * GET /api/exports/<jobId>: a finished browser-host export, served once (bearer token required)
- * and deleted after it was sent. The file is claimed by a rename first, so a second request
- * for the same export gets 404 instead of racing the first.
+ * GET /api/exports/<jobId>: a finished browser-host export (bearer token required), served once
+ * and deleted after it was sent. The job runner says whether the export is done and downloadable;
+ * the file is claimed by a rename first, so a second request for the same export gets 404
+ * instead of racing the first.
  */
-export function serveExportDownload(
+export async function serveExportDownload(
   req: http.IncomingMessage,
   res: http.ServerResponse,
-  core: Core,
-  tokenValid: boolean,
-  pathname: string,
-  security: Record<string, string>,
-): void {
+  options: { client: CoreClient; downloadsDir: string; tokenValid: boolean; pathname: string },
+): Promise<void> {
   if (req.method !== 'GET') {
-    res.writeHead(405, { ...security, Allow: 'GET' }).end();
+    res.writeHead(405, { ...SECURITY_HEADERS, Allow: 'GET' }).end();
     return;
   }
-  if (!tokenValid) {
-    res.writeHead(401, { ...security, 'Content-Type': 'text/plain' }).end('Missing or wrong token');
+  if (!options.tokenValid) {
+    sendUnauthorized(res);
     return;
   }
-  const jobId = EXPORT_PATH.exec(pathname)?.[1];
-  const status = jobId ? core.dispatcher.dispatch('exports:status', { jobId }, { kind: 'web', tokenValid }) : null;
-  if (!jobId || !status?.ok) {
-    res.writeHead(404, { ...security, 'Content-Type': 'text/plain' }).end('No such export');
+  const jobId = options.pathname.slice(EXPORT_PREFIX.length);
+  if (!JOB_ID.test(jobId)) {
+    notFound(res, 'No such export');
     return;
   }
-  const { state, downloadable, fileName } = status.data as { state: string; downloadable: boolean; fileName: string };
-  const file = downloadPathFor(core.dataDir, jobId);
+  const ready = await downloadableExport(options.client, jobId);
+  if (!ready) {
+    notFound(res, 'This export does not exist, is not finished, or was already downloaded');
+    return;
+  }
+  const file = downloadPath(options.downloadsDir, jobId);
   const claimed = `${file}.sending`;
+  let size: number;
   try {
-    if (state !== 'done' || !downloadable) throw new Error('not ready');
-    fs.renameSync(file, claimed);
+    await fs.promises.rename(file, claimed);
+    size = (await fs.promises.stat(claimed)).size;
   } catch {
-    res.writeHead(404, { ...security, 'Content-Type': 'text/plain' }).end('This export is not ready or was already downloaded');
+    notFound(res, 'This export was already downloaded');
     return;
   }
   const remove = () => fs.rm(claimed, { force: true }, () => {});
+  if (res.destroyed) {
+    // The browser went away while we looked the export up.
+    remove();
+    return;
+  }
+  res.on('close', remove);
   res.writeHead(200, {
-    ...security,
+    ...SECURITY_HEADERS,
     'Content-Type': 'text/csv; charset=utf-8',
-    'Content-Length': String(fs.statSync(claimed).size),
-    'Content-Disposition': contentDisposition(fileName),
+    'Content-Length': String(size),
+    'Content-Disposition': contentDisposition(ready.fileName),
   });
   const stream = fs.createReadStream(claimed);
   stream.on('error', () => res.destroy());
-  res.on('close', remove);
   stream.pipe(res);
 }

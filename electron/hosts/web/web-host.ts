@@ -1,125 +1,211 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Core } from '../../core/core';
+import type { CoreClient } from '../../core/client/core-client';
 import { APP_CSP, contentTypeFor, resolveStaticAsset } from '../../core/static-assets';
+import { createEventStreams, EVENTS_PATH } from './event-stream';
 import { isExportDownloadPath, serveExportDownload } from './export-download';
+import { createWebHostFolders, removeStaleFiles, type WebHostFolders } from './host-folders';
+import { bearerValid, declaredLength, refuseTooLarge, SECURITY_HEADERS, sendError, sendJson, sendUnauthorized } from './http-util';
+import { receiveUpload } from './upload-receiver';
 
 export interface WebHostOptions {
-  core: Core;
+  /** The core, normally in a worker (createWorkerClient); tests may pass an in-process client. */
+  client: CoreClient;
   /** The built renderer (vite output). */
   rendererDir: string;
   port?: number;
   token?: string;
+  /**
+   * The host's own folders, which the client's capabilities must point at too
+   * (webHostCapabilities). Absent: the host makes private temp folders and removes them on close.
+   */
+  downloadsDir?: string;
+  uploadsDir?: string;
+  /** Largest upload accepted (default 2 GiB); tests lower it. */
+  maxUploadBytes?: number;
+  /** SSE heartbeat interval (default 15 s); tests lower it. */
+  heartbeatMs?: number;
 }
 
 export interface WebHost {
   url: string;
   port: number;
   token: string;
+  downloadsDir: string;
+  uploadsDir: string;
+  /** Open event streams. */
+  readonly eventStreams: number;
+  /** Stops accepting, ends the event streams and open connections. Does not close the client. */
   close(): Promise<void>;
 }
 
-const MAX_BODY_BYTES = 1024 * 1024;
+export const MAX_INVOKE_BODY_BYTES = 1024 * 1024;
+const INVOKE_TOO_LARGE = 'The request is larger than 1 MiB, the most one call through the browser host may carry';
+/** How often leftovers (uploads nobody imported, exports nobody downloaded) are looked for. */
+const SWEEP_MS = 10 * 60 * 1000;
 
-function tokensEqual(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
+/**
+ * POST /api/invoke: `{channel, input}` → `client.invoke(...)` → the Result as JSON.
+ * The body is capped at 1 MiB (413 with an E_LIMIT body); without a valid token → 401.
+ */
+function serveInvoke(req: http.IncomingMessage, res: http.ServerResponse, client: CoreClient, tokenValid: boolean): void {
+  if (req.method !== 'POST') {
+    res.writeHead(405, { ...SECURITY_HEADERS, Allow: 'POST' }).end();
+    return;
+  }
+  if (!tokenValid) {
+    req.resume();
+    sendUnauthorized(res);
+    return;
+  }
+  const declared = declaredLength(req);
+  if (declared !== null && declared > MAX_INVOKE_BODY_BYTES) {
+    refuseTooLarge(req, res, INVOKE_TOO_LARGE);
+    return;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const onData = (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > MAX_INVOKE_BODY_BYTES) {
+      req.removeListener('data', onData);
+      chunks.length = 0;
+      refuseTooLarge(req, res, INVOKE_TOO_LARGE);
+      return;
+    }
+    chunks.push(chunk);
+  };
+  req.on('data', onData);
+  req.on('end', () => {
+    if (res.headersSent || size > MAX_INVOKE_BODY_BYTES) return;
+    let body: { channel?: unknown; input?: unknown };
+    try {
+      body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as typeof body;
+    } catch {
+      body = {};
+    }
+    if (typeof body !== 'object' || body === null || Array.isArray(body) || typeof body.channel !== 'string') {
+      sendError(res, 200, 'E_VALIDATION', 'Request body must be {"channel": string, "input": ...}');
+      return;
+    }
+    client.invoke(body.channel, body.input, { kind: 'web', tokenValid }).then(
+      (result) => {
+        if (!res.destroyed) sendJson(res, 200, result);
+      },
+      () => {
+        if (!res.destroyed) sendError(res, 200, 'E_INTERNAL', 'The Gatehouse core did not answer');
+      },
+    );
+  });
 }
 
 /**
- * Serves the renderer on 127.0.0.1 and bridges `invoke` to the core's dispatcher over
- * POST /api/invoke. The per-launch token travels in the URL fragment (never sent to the server
- * or written to logs by it) and comes back as a bearer header on every API call.
+ * Serves the renderer on 127.0.0.1 and bridges it to the core client: POST /api/invoke,
+ * GET /api/events (Server-Sent Events), POST /api/uploads and GET /api/exports/<jobId>.
+ * The per-launch token travels in the URL fragment (never sent to the server or written to logs
+ * by it) and comes back as a bearer header on every API call.
  */
 export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const token = options.token ?? randomBytes(24).toString('base64url');
+  const { client } = options;
+  let ownFolders: WebHostFolders | null = null;
+  if (!options.downloadsDir || !options.uploadsDir) ownFolders = createWebHostFolders();
+  const downloadsDir = options.downloadsDir ?? ownFolders!.downloadsDir;
+  const uploadsDir = options.uploadsDir ?? ownFolders!.uploadsDir;
+  const events = createEventStreams(client, options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {});
   let port = 0;
 
+  const sweep = () => {
+    removeStaleFiles(uploadsDir);
+    removeStaleFiles(downloadsDir);
+  };
+  sweep();
+  const sweeper = setInterval(sweep, SWEEP_MS);
+  sweeper.unref();
+
   const server = http.createServer((req, res) => {
-    const security = {
-      'X-Content-Type-Options': 'nosniff',
-      'Referrer-Policy': 'no-referrer',
-      'Cache-Control': 'no-store',
-    };
     // DNS-rebinding guard: only our own loopback authority is served.
     if (req.headers.host !== `127.0.0.1:${port}` && req.headers.host !== `localhost:${port}`) {
-      res.writeHead(421, security).end('Misdirected request');
+      req.resume();
+      res.writeHead(421, SECURITY_HEADERS).end('Misdirected request');
       return;
     }
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
+    const tokenValid = bearerValid(req, token);
+    if (url.pathname === '/api/invoke') return serveInvoke(req, res, client, tokenValid);
+    if (url.pathname === EVENTS_PATH) return events.serve(req, res, tokenValid);
+    if (url.pathname === '/api/uploads') {
+      return receiveUpload(req, res, { uploadsDir, tokenValid, ...(options.maxUploadBytes ? { maxBytes: options.maxUploadBytes } : {}) });
+    }
     if (isExportDownloadPath(url.pathname)) {
-      const auth = req.headers.authorization ?? '';
-      serveExportDownload(req, res, options.core, auth.startsWith('Bearer ') && tokensEqual(auth.slice(7), token), url.pathname, security);
+      serveExportDownload(req, res, { client, downloadsDir, tokenValid, pathname: url.pathname }).catch(() => {
+        if (!res.headersSent) sendError(res, 500, 'E_INTERNAL', 'The download failed');
+        else res.destroy();
+      });
       return;
     }
-    if (url.pathname === '/api/invoke') {
-      if (req.method !== 'POST') {
-        res.writeHead(405, { ...security, Allow: 'POST' }).end();
-        return;
-      }
-      const auth = req.headers.authorization ?? '';
-      const tokenValid = auth.startsWith('Bearer ') && tokensEqual(auth.slice(7), token);
-      const chunks: Buffer[] = [];
-      let size = 0;
-      req.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > MAX_BODY_BYTES) {
-          if (!res.headersSent) {
-            // Say the connection is closing, then close it once the response is flushed.
-            res.writeHead(413, { ...security, Connection: 'close', 'Content-Type': 'text/plain' });
-            res.end('Request body too large', () => req.socket.destroy());
-          }
-          return;
-        }
-        chunks.push(chunk);
-      });
-      req.on('end', () => {
-        if (res.headersSent) return;
-        let body: { channel?: unknown; input?: unknown };
-        try {
-          body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as typeof body;
-        } catch {
-          body = {};
-        }
-        const result =
-          typeof body !== 'object' || body === null || typeof body.channel !== 'string'
-            ? { ok: false, error: { code: 'E_VALIDATION', message: 'Request body must be {"channel": string, "input": ...}' } }
-            : options.core.dispatcher.dispatch(body.channel, body.input, { kind: 'web', tokenValid });
-        res.writeHead(tokenValid ? 200 : 401, { ...security, 'Content-Type': 'application/json' });
-        res.end(JSON.stringify(result));
-      });
+    if (url.pathname.startsWith('/api/')) {
+      req.resume();
+      sendError(res, 404, 'E_NOT_FOUND', 'No such API');
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, security).end();
+      req.resume();
+      res.writeHead(405, SECURITY_HEADERS).end();
       return;
     }
     const file = resolveStaticAsset(options.rendererDir, url.pathname);
     if (!file || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
-      res.writeHead(404, security).end('Not found');
+      res.writeHead(404, SECURITY_HEADERS).end('Not found');
       return;
     }
-    res.writeHead(200, { ...security, 'Content-Type': contentTypeFor(file), 'Content-Security-Policy': APP_CSP });
+    res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': contentTypeFor(file), 'Content-Security-Policy': APP_CSP });
     if (req.method === 'HEAD') res.end();
     else fs.createReadStream(file).pipe(res);
   });
+  // A 2 GiB upload on a slow disk may take longer than Node's default 5 minutes per request.
+  server.requestTimeout = 60 * 60 * 1000;
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, '127.0.0.1', () => {
+        server.removeListener('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    clearInterval(sweeper);
+    ownFolders?.remove();
+    throw error;
+  }
   port = (server.address() as AddressInfo).port;
+
+  let closing: Promise<void> | null = null;
   return {
     url: `http://127.0.0.1:${port}/#token=${token}`,
     port,
     token,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    downloadsDir,
+    uploadsDir,
+    get eventStreams() {
+      return events.size;
+    },
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        clearInterval(sweeper);
+        server.close(() => {
+          ownFolders?.remove();
+          resolve();
+        });
+        events.closeAll();
+        server.closeIdleConnections();
+        // Whatever is still open (an upload in flight, a download) ends now.
+        setImmediate(() => server.closeAllConnections());
+      });
+      return closing;
+    },
   };
 }

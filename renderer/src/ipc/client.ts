@@ -3,7 +3,11 @@ import type { ChannelInput, ChannelOutput } from '../../../shared/contract/contr
 import { AppError } from '../../../shared/contract/errors';
 import { getBridge } from './bridge';
 
-/** The only way the renderer talks to the core. Failures become AppError (code, message, field issues). */
+/**
+ * The only way the renderer talks to the core. Failures become AppError (code, message, field
+ * issues); the browser bridge has already turned HTTP trouble into typed errors (401 → E_FORBIDDEN,
+ * 413 → E_LIMIT with the host's message, no answer → "could not be reached").
+ */
 export async function invoke<C extends ChannelName>(channel: C, input: ChannelInput<C>): Promise<ChannelOutput<C>> {
   let result;
   try {

@@ -1,4 +1,6 @@
-import catalog from '../../catalog/model-catalog.json';
+// A frozen copy of catalog/model-catalog.json as it was when this migration shipped: later catalog
+// syncs update the live file, and a shipped migration must seed the same rows forever.
+import catalog from './006-model-catalog.snapshot.json';
 import type { Migration } from './index';
 
 /** The snapshot date in catalog/SOURCES.md; a later sync replaces rows and records its own version. */
@@ -17,7 +19,7 @@ interface CatalogEntry {
   priceUnit: string | null;
 }
 
-/** Model catalog (seeded from catalog/model-catalog.json), workspace model grants, account quotas. */
+/** Model catalog (seeded from the frozen 006 snapshot of catalog/model-catalog.json), workspace model grants, account quotas. */
 export const migration006ModelCatalog: Migration = {
   version: 6,
   name: '006-model-catalog',

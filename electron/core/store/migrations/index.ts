@@ -9,6 +9,8 @@ import { migration006ModelCatalog } from './006-model-catalog';
 import { migration007ProviderKeys } from './007-provider-keys';
 import { migration008Usage } from './008-usage';
 import { migration009Budgets } from './009-budgets';
+import { migration010WorkspaceOwnerBackfill } from './010-workspace-owner-backfill';
+import { migration011UsageImportStaging } from './011-usage-import-staging';
 
 export interface Migration {
   version: number;
@@ -23,21 +25,25 @@ export const MIGRATIONS: readonly Migration[] = [
   migration007ProviderKeys,
   migration008Usage,
   migration009Budgets,
+  migration010WorkspaceOwnerBackfill,
+  migration011UsageImportStaging,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;
 
 /**
  * Applies pending migrations, each in its own IMMEDIATE transaction together with its
- * user_version bump. The version is re-read under the write lock, so two processes opening a
- * fresh store at once (app + CLI) never run the same migration twice.
+ * user_version bump. A current store is only read (no write lock), so opening it never waits for
+ * another process's write. The version is re-read under the write lock, so two processes opening
+ * a fresh store at once (app + CLI) never run the same migration twice.
  */
 export function runMigrations(db: Database.Database, migrations: readonly Migration[], target = migrations.length): void {
   migrations.forEach((m, i) => {
     if (m.version !== i + 1) throw new Error(`Migration ${m.name} is numbered ${m.version}, expected ${i + 1}`);
   });
   assertNotTooNew(db, migrations.length);
-  for (const migration of migrations.slice(0, target)) {
+  const applied = db.pragma('user_version', { simple: true }) as number;
+  for (const migration of migrations.slice(applied, target)) {
     db.transaction(() => {
       const current = db.pragma('user_version', { simple: true }) as number;
       if (current >= migration.version) return;

@@ -1,20 +1,17 @@
-import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
-import type { Result } from '../../../../shared/contract/errors';
-import type { ExportStatus } from '../../../../shared/contract/export-schemas';
-import { USAGE_BUCKETS, USAGE_GROUP_BYS } from '../../../../shared/domain/usage-rules';
-import type { Core } from '../../../core/core';
+import { addDays, USAGE_BUCKETS, USAGE_GROUP_BYS } from '../../../../shared/domain/usage-rules';
 import type { CoreClient } from '../../../core/client/core-client';
-import { downloadPathFor } from '../../../core/services/export-jobs';
+import { formatCliError, jobFailure, runJob } from './cli-job';
 import { UsageError, type CliIo, type CliPlan, type CliValues } from './cli-plan';
 
 export const EXPORT_COMMANDS_HELP = `  export usage --from D --to D [--group-by workspace|model|key|vendor [--bucket day|week|month]] --out FILE
                                           CSV of the grouped report, or of the raw records without --group-by
   export workspaces --out FILE            CSV of all workspaces (budgets included)
-  export keys --workspace ID --out FILE   CSV of a workspace's API keys (masked, never secrets)`;
+  export keys --workspace ID --out FILE   CSV of a workspace's API keys (masked, never secrets)
+  export audit [--workspace ID] [--from D] [--to D] --out FILE
+                                          CSV of the audit log, newest first (days inclusive, UTC, or ISO times)`;
 
-const POLL_MS = 50;
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 function pick<T extends string>(list: readonly T[], value: string | boolean | undefined, flag: string): T | undefined {
   if (value === undefined) return undefined;
@@ -23,70 +20,34 @@ function pick<T extends string>(list: readonly T[], value: string | boolean | un
   return found;
 }
 
-/** Moves the finished export onto `out`; across file systems, copies to a temp file next to it first. */
-async function moveInto(from: string, out: string): Promise<void> {
-  try {
-    await fs.promises.rename(from, out);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
-    const tmp = path.join(path.dirname(out), `.${path.basename(out)}.${randomBytes(6).toString('hex')}.partial`);
-    try {
-      await fs.promises.copyFile(from, tmp);
-      await fs.promises.rename(tmp, out);
-    } finally {
-      await fs.promises.rm(tmp, { force: true });
-      await fs.promises.rm(from, { force: true });
-    }
-  }
+/** A day means its UTC midnight (`--to`: the midnight after it, so the day is included); anything else goes to the core as given. */
+function auditBound(value: string | boolean | undefined, end: boolean): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  if (!DAY.test(value)) return value;
+  return `${end ? addDays(value, 1) : value}T00:00:00Z`;
 }
 
 /**
- * Runs the same export job as the app (`exports:start`), waits for it with a progress line on
- * stderr, then moves the file to `--out`. Ctrl+C cancels: no file is left behind.
+ * Runs the same export job as the app (`exports:start`): the CLI is the door, and its
+ * chooseSavePath answers `--out`, so the core writes the file there (temp file + rename). Waits
+ * for the job's events with a progress line on stderr; Ctrl+C cancels and leaves no file.
  */
-async function runExport(core: Core, io: CliIo, input: unknown, out: string, json: boolean): Promise<number> {
-  const dispatch = (channel: string, payload: unknown) => core.dispatcher.dispatch(channel, payload, { kind: 'cli' }) as Result<ExportStatus>;
-  const started = dispatch('exports:start', input);
-  if (!started.ok) {
-    const issues = (started.error.issues ?? []).filter((i) => i.message !== started.error.message).map((i) => `\n  ${i.path}: ${i.message}`);
-    io.err(`${started.error.code}: ${started.error.message}${issues.join('')}`);
+async function runExport(client: CoreClient, io: CliIo, input: unknown, json: boolean): Promise<number> {
+  const outcome = await runJob(client, io, 'exports:start', input, { progressVerb: json ? null : 'exporting' });
+  if (!outcome.ok) {
+    io.err(formatCliError(outcome.error));
     return 1;
   }
-  const { jobId } = started.data;
-  const onInterrupt = () => void dispatch('exports:cancel', { jobId });
-  process.once('SIGINT', onInterrupt);
-  let status = started.data;
-  let lastShown = -1;
-  try {
-    while (status.state === 'running' || status.state === 'choosing') {
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-      const next = dispatch('exports:status', { jobId });
-      if (!next.ok) throw new Error(next.error.message);
-      status = next.data;
-      if (!json && status.rowsWritten !== lastShown && status.state === 'running') {
-        lastShown = status.rowsWritten;
-        io.err(`exporting… ${status.rowsWritten} / ${status.totalRows ?? '?'} rows`);
-      }
-    }
-  } finally {
-    process.removeListener('SIGINT', onInterrupt);
-  }
-  if (status.state !== 'done') {
-    io.err(`${status.state === 'cancelled' ? 'E_CANCELLED' : 'E_INTERNAL'}: ${status.message ?? 'The export did not finish'}`);
+  const { job } = outcome;
+  if (job.state !== 'done' || job.result?.kind !== 'export') {
+    io.err(formatCliError(jobFailure(job, 'export')));
     return 1;
   }
-  const target = path.resolve(out);
-  try {
-    await moveInto(downloadPathFor(core.dataDir, jobId), target);
-  } catch (error) {
-    io.err(`E_INTERNAL: Cannot write ${target}: ${(error as Error).message}`);
-    return 1;
-  }
-  io.out(json ? JSON.stringify({ ...status, savedTo: target, downloadable: false }, null, 2) : `Wrote ${status.rowsWritten} rows to ${target}`);
+  io.out(json ? JSON.stringify(job.result, null, 2) : `Wrote ${job.result.rowsWritten} rows to ${job.result.savedTo ?? job.result.fileName}`);
   return 0;
 }
 
-/** `gatehouse export usage --from D --to D [--group-by …] --out FILE`, `export workspaces|keys --out FILE`. */
+/** `gatehouse export usage|workspaces|keys|audit … --out FILE`. */
 export function planExportCommand(args: string[], values: CliValues): CliPlan {
   const [what, ...rest] = args;
   if (rest.length > 0) throw new UsageError(`Unexpected argument "${rest.join(' ')}"`);
@@ -114,9 +75,24 @@ export function planExportCommand(args: string[], values: CliValues): CliPlan {
       if (typeof values.workspace !== 'string') throw new UsageError('--workspace ID is required');
       input = { kind: 'keys', workspaceId: values.workspace };
       break;
+    case 'audit': {
+      const from = auditBound(values.from, false);
+      const to = auditBound(values.to, true);
+      const filter = {
+        ...(typeof values.workspace === 'string' ? { workspaceId: values.workspace } : {}),
+        ...(from ? { from } : {}),
+        ...(to ? { to } : {}),
+      };
+      input = { kind: 'audit', filter };
+      break;
+    }
     default:
       throw new UsageError(`Unknown export command "${args.join(' ')}"`);
   }
-  // Interim: until exports run on the job runner, this reaches into the in-process core.
-  return { run: (client: CoreClient, io) => runExport((client as unknown as { core: Core }).core, io, input, out, json) };
+  const target = path.resolve(out);
+  return {
+    // The CLI as a door: the file goes where --out says; it is not a download.
+    capabilities: { chooseSavePath: () => Promise.resolve(target) },
+    run: (client, io) => runExport(client, io, input, json),
+  };
 }

@@ -1,7 +1,10 @@
-import fs from 'node:fs';
+import path from 'node:path';
+import { FINISHED_JOB_STATES, type JobStatus } from '../../../../shared/contract/job-schemas';
 import type { UsageReport } from '../../../../shared/contract/usage-schemas';
 import { formatMicros as money, USAGE_BUCKETS, USAGE_GROUP_BYS, utcDay } from '../../../../shared/domain/usage-rules';
-import { CLI_SENDER, UsageError, type CliPlan, type CliValues } from './cli-plan';
+import { formatCliError, jobFailure, runJob } from './cli-job';
+import type { CoreClient } from '../../../core/client/core-client';
+import { CLI_SENDER, UsageError, type CliIo, type CliPlan, type CliValues } from './cli-plan';
 
 export const USAGE_COMMANDS_HELP = `  usage generate --days N --rows N [--seed S] [--json]   sample usage over the last N days (existing workspaces and keys)
   usage import FILE [--json]              import a usage CSV (columns: see README "Usage data"); all or nothing
@@ -34,6 +37,66 @@ function reportTable(report: UsageReport): string {
   return [header, ...rows].map((r) => r.map((c, i) => (i >= 2 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n');
 }
 
+/**
+ * `usage import FILE`: the import job (`usage:import {source:'file'}`), followed through its job
+ * events. Progress on stderr ("importing… N rows checked", then "writing… N of M"); Ctrl+C cancels
+ * while rows are checked (nothing is imported); once writing has started the import finishes
+ * (a second Ctrl+C quits at once and the next open finishes it). Counts on stdout at the end.
+ */
+async function runImport(client: CoreClient, io: CliIo, json: boolean): Promise<number> {
+  let jobId: string | null = null;
+  let latest: JobStatus | null = null;
+  let shown = '';
+  let cancelling = false;
+  const early: JobStatus[] = [];
+  let settle: (job: JobStatus) => void = () => {};
+  const settled = new Promise<JobStatus>((resolve) => (settle = resolve));
+  const onJob = (job: JobStatus) => {
+    if (jobId === null) return void early.push(job); // events may come before the first status (worker client)
+    if (job.jobId !== jobId) return;
+    latest = job;
+    if (!json && !cancelling && job.state === 'running' && job.message !== null) {
+      const line = job.total === null ? `importing… ${job.done} rows checked` : `writing… ${job.done} of ${job.total}`;
+      if (line !== shown) io.err((shown = line));
+    }
+    if (FINISHED_JOB_STATES.includes(job.state)) settle(job);
+  };
+  const unsubscribe = client.on((event) => {
+    if (event.type === 'job') onJob(event.job);
+  });
+  const onInterrupt = () => {
+    if (jobId === null) return;
+    const writing = latest?.state === 'running' && latest.total !== null;
+    cancelling = !writing;
+    io.err(writing ? 'Too late to cancel: the import is being written and finishes (Ctrl+C again quits now; the next open finishes it)' : 'Cancelling…');
+    void client.invoke('jobs:cancel', { jobId }, CLI_SENDER);
+  };
+  try {
+    const started = await client.invoke('usage:import', { source: 'file' }, CLI_SENDER);
+    if (!started.ok) {
+      io.err(formatCliError(started.error));
+      return 1;
+    }
+    const first = started.data as JobStatus;
+    jobId = first.jobId;
+    process.once('SIGINT', onInterrupt);
+    onJob(first);
+    for (const job of early.splice(0)) onJob(job);
+    const job = await settled;
+    if (job.state !== 'done' || job.result?.kind !== 'usage-import') {
+      const error = jobFailure(job, 'import');
+      io.err(`${error.code}: ${error.message}${(error.issues ?? []).map((i) => `\n  ${i.message}`).join('')}`);
+      return 1;
+    }
+    const { kind: _kind, ...counts } = job.result;
+    io.out(json ? asJson(counts) : `Imported ${counts.inserted} of ${counts.rows} rows (${counts.duplicates} already present)`);
+    return 0;
+  } finally {
+    unsubscribe();
+    process.removeListener('SIGINT', onInterrupt);
+  }
+}
+
 /** `gatehouse usage generate|import|report|summary`. */
 export function planUsageCommand(args: string[], values: CliValues): CliPlan {
   const [sub, file, ...rest] = args;
@@ -45,37 +108,30 @@ export function planUsageCommand(args: string[], values: CliValues): CliPlan {
       const rows = wholeNumber(values.rows, 'rows');
       if (rows === undefined) throw new UsageError('--rows N is required');
       const seed = wholeNumber(values.seed, 'seed');
+      // A chunked job: progress on stderr, Ctrl+C cancels after the current chunk (written records stay).
       return {
-        channel: 'usage:generateSample',
-        input: { days, rows, ...(seed === undefined ? {} : { seed }) },
-        print: (data) => {
-          const d = data as { inserted: number; duplicates: number; from: string; to: string; seed: number };
-          return json ? asJson(d) : `Generated ${d.inserted} usage records from ${d.from} to ${d.to} (seed ${d.seed}; ${d.duplicates} already present)`;
+        async run(client, io) {
+          const outcome = await runJob(client, io, 'usage:generateSample', { days, rows, ...(seed === undefined ? {} : { seed }) }, { progressVerb: json ? null : 'generating' });
+          if (!outcome.ok) {
+            io.err(formatCliError(outcome.error));
+            return 1;
+          }
+          const { job } = outcome;
+          if (job.state !== 'done' || job.result?.kind !== 'usage-generate') {
+            io.err(formatCliError(jobFailure(job, 'generation')));
+            return 1;
+          }
+          const { kind: _kind, ...d } = job.result;
+          io.out(json ? asJson(d) : `Generated ${d.inserted} usage records from ${d.from} to ${d.to} (seed ${d.seed}; ${d.duplicates} already present)`);
+          return 0;
         },
       };
     }
     case 'import': {
       if (!file) throw new UsageError('Usage: gatehouse usage import FILE');
-      return {
-        async run(client, io) {
-          let csv: string;
-          try {
-            csv = await fs.promises.readFile(file, 'utf8');
-          } catch (error) {
-            io.err(`E_NOT_FOUND: Cannot read ${file}: ${(error as Error).message}`);
-            return 1;
-          }
-          const result = await client.invoke('usage:import', { csv }, CLI_SENDER);
-          if (!result.ok) {
-            const issues = (result.error.issues ?? []).map((i) => `\n  ${i.message}`).join('');
-            io.err(`${result.error.code}: ${result.error.message}${issues}`);
-            return 1;
-          }
-          const d = result.data as { rows: number; inserted: number; duplicates: number };
-          io.out(json ? asJson(d) : `Imported ${d.inserted} of ${d.rows} rows (${d.duplicates} already present)`);
-          return 0;
-        },
-      };
+      // The CLI is the door: its "open dialog" answers FILE.
+      const chosen = path.resolve(file);
+      return { run: (client, io) => runImport(client, io, json), capabilities: { chooseOpenPath: () => Promise.resolve(chosen) } };
     }
     case 'report': {
       const to = typeof values.to === 'string' ? values.to : utcDay(new Date());

@@ -1,10 +1,12 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { AuditEntrySummary } from '../../../../shared/contract/audit-schemas';
 import type { ChannelOutput } from '../../../../shared/contract/contract';
 import { columnHelperFor, DataTable } from '../../components/DataTable';
 import { Modal } from '../../components/Modal';
 import { errorMessage, invoke } from '../../ipc/client';
+import { useDataVersion } from '../../stores/data-versions';
 import { useAppStore } from '../../stores/app-store';
+import { ExportButton } from '../exports/ExportButton';
 
 interface Filters {
   workspaceId: string;
@@ -46,7 +48,6 @@ export function AuditPage() {
   const [facets, setFacets] = useState<ChannelOutput<'audit:list'>['facets']>({ actors: [], actions: [], entityTypes: [] });
   const [error, setError] = useState<string | null>(null);
   const [detail, setDetail] = useState<ChannelOutput<'audit:get'> | null>(null);
-  const [exportStatus, setExportStatus] = useState<string>('');
 
   const load = useCallback(async (beforeId?: number) => {
     try {
@@ -59,25 +60,20 @@ export function AuditPage() {
       setError(errorMessage(e));
     }
   }, [filters]);
+  // Every change writes an audit entry: refetch on any change, unless the user paged further
+  // ("Load more"), where a refetch would throw away the pages they loaded.
+  const changes = useDataVersion('*');
+  const paged = useRef(false);
+  paged.current = rows.length > PAGE_SIZE;
   useEffect(() => {
     void load();
   }, [load]);
-
-  const exportCsv = async () => {
-    setExportStatus('Exporting…');
-    try {
-      const out = await invoke('audit:exportCsv', { filter: toChannelFilter(filters) });
-      const url = URL.createObjectURL(new Blob([out.csv], { type: 'text/csv;charset=utf-8' }));
-      const link = document.createElement('a');
-      link.href = url;
-      link.download = out.fileName;
-      link.click();
-      setTimeout(() => URL.revokeObjectURL(url), 10_000);
-      setExportStatus(`Exported ${out.rowCount} ${out.rowCount === 1 ? "entry" : "entries"} to ${out.fileName}`);
-    } catch (e) {
-      setExportStatus(`Export failed: ${errorMessage(e)}`);
-    }
-  };
+  const latestLoad = useRef(load);
+  latestLoad.current = load;
+  useEffect(() => {
+    if (changes === 0 || paged.current) return;
+    void latestLoad.current();
+  }, [changes]);
 
   const columns = useMemo(
     () => [
@@ -125,9 +121,7 @@ export function AuditPage() {
           <p className="page__subtitle">Every change, who made it and what it was. Entries cannot be edited or deleted.</p>
         </div>
         <div className="page__header-tools">
-          <button type="button" onClick={() => void exportCsv()}>
-            Export CSV
-          </button>
+          <ExportButton label="Export CSV" nouns={['entry', 'entries']} request={() => ({ kind: 'audit', filter: toChannelFilter(filters) })} />
         </div>
       </header>
       <div className="toolbar toolbar--filters">
@@ -147,9 +141,6 @@ export function AuditPage() {
           Clear filters
         </button>
       </div>
-      <p role="status" className="form-status">
-        {exportStatus}
-      </p>
       {error ? <p role="alert" className="form-error">{error}</p> : null}
       <DataTable
         label="Audit log"

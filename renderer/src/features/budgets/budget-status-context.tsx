@@ -1,6 +1,7 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import type { BudgetStatus, WorkspaceBudgetStatus } from '../../../../shared/contract/budget-schemas';
 import { errorMessage, invoke } from '../../ipc/client';
+import { useDataVersion } from '../../stores/data-versions';
 
 interface BudgetStatusValue {
   status: BudgetStatus | null;
@@ -20,6 +21,8 @@ export function BudgetStatusProvider({ refreshKey, children }: { refreshKey?: un
   const [error, setError] = useState<string | null>(null);
   const [tick, setTick] = useState(0);
   const refresh = useCallback(() => setTick((t) => t + 1), []);
+  // Spend (usage), budgets and thresholds changed anywhere: fetch again.
+  const changes = useDataVersion('usage', 'workspace_budget', 'workspace');
   useEffect(() => {
     let live = true;
     invoke('budgets:status', {})
@@ -32,7 +35,7 @@ export function BudgetStatusProvider({ refreshKey, children }: { refreshKey?: un
     return () => {
       live = false;
     };
-  }, [refreshKey, tick]);
+  }, [refreshKey, tick, changes]);
   const value = useMemo(
     () => ({ status, error, refresh, byWorkspace: new Map((status?.workspaces ?? []).map((w) => [w.workspaceId, w])) }),
     [status, error, refresh],

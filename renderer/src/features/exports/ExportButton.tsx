@@ -1,11 +1,13 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
-import type { ExportRequest, ExportStatus } from '../../../../shared/contract/export-schemas';
+import { useEffect, useRef, useState } from 'react';
+import type { ExportRequest } from '../../../../shared/contract/export-schemas';
+import type { JobStatus } from '../../../../shared/contract/job-schemas';
 import { Modal } from '../../components/Modal';
 import { downloadExport } from '../../ipc/bridge';
 import { errorMessage, invoke } from '../../ipc/client';
+import { isFinished, useJob } from '../../ipc/use-job';
+import { countOf, doneOfTotal } from '../jobs/job-format';
+import { JobProgress } from '../jobs/JobProgress';
 import './exports.css';
-
-const POLL_MS = 150;
 
 interface ExportButtonProps {
   /** Button text, e.g. "Export CSV". */
@@ -13,72 +15,68 @@ interface ExportButtonProps {
   /** What to export; read when the button is pressed (so it can follow the page's filters). */
   request: ExportRequest | (() => ExportRequest);
   disabled?: boolean;
+  /** What one row of the file is, singular and plural (default "row", "rows"). */
+  nouns?: readonly [string, string];
   /** Called once the file is saved or downloaded. */
-  onExported?: (status: ExportStatus) => void;
+  onExported?: (job: JobStatus) => void;
 }
 
-const count = (n: number) => n.toLocaleString('en-US');
+type Delivery = 'none' | 'downloading' | 'delivered';
 
 /**
- * Starts a CSV export and shows its progress (rows written of rows expected) with a Cancel that
- * leaves no file behind. Desktop: the core asks for the file in a save dialog. Browser host: the
- * finished file is downloaded through the browser.
+ * Starts a CSV export job and follows it by events: rows written of rows expected, rate and
+ * time left, and a Cancel that leaves no file behind. Desktop: the core asks for the file in a
+ * save dialog. Browser host: the finished file is downloaded through the browser.
  */
-export function ExportButton({ label = 'Export CSV', request, disabled = false, onExported }: ExportButtonProps) {
-  const [status, setStatus] = useState<ExportStatus | null>(null);
+export function ExportButton({ label = 'Export CSV', request, disabled = false, nouns = ['row', 'rows'], onExported }: ExportButtonProps) {
+  const [started, setStarted] = useState<JobStatus | null>(null);
+  const [starting, setStarting] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [open, setOpen] = useState(false);
-  const [cancelling, setCancelling] = useState(false);
-  const [downloaded, setDownloaded] = useState(false);
-  const alive = useRef(true);
+  const [delivery, setDelivery] = useState<Delivery>('none');
+  const { job, error: followError, ask } = useJob(started?.jobId ?? null, started);
+  const delivered = useRef<string | null>(null);
+  const onExportedRef = useRef(onExported);
+  onExportedRef.current = onExported;
+
+  const running = starting || (job !== null && !isFinished(job));
+
+  // Done: hand the file over (browser host) once per job, then tell the page.
   useEffect(() => {
-    alive.current = true;
-    return () => {
-      alive.current = false;
+    if (!job || job.state !== 'done' || job.result?.kind !== 'export' || delivered.current === job.jobId) return;
+    delivered.current = job.jobId;
+    const result = job.result;
+    const finished = job;
+    const deliver = async () => {
+      if (result.downloadable) {
+        setDelivery('downloading');
+        await downloadExport(finished.jobId, result.fileName);
+      }
+      setDelivery('delivered');
+      onExportedRef.current?.(finished);
     };
-  }, []);
+    deliver().catch((e: unknown) => setError(errorMessage(e)));
+  }, [job]);
 
-  const running = status !== null && (status.state === 'running' || status.state === 'choosing');
-
-  // Poll while the job runs; on completion fetch the download (browser host).
-  useEffect(() => {
-    if (!status || !running) return;
-    const timer = setTimeout(() => {
-      invoke('exports:status', { jobId: status.jobId })
-        .then(async (next) => {
-          if (!alive.current) return;
-          setStatus(next);
-          if (next.state === 'done') {
-            if (next.downloadable) await downloadExport(next.jobId, next.fileName);
-            if (!alive.current) return;
-            setDownloaded(true);
-            onExported?.(next);
-          }
-        })
-        .catch((e: unknown) => alive.current && setError(errorMessage(e)));
-    }, POLL_MS);
-    return () => clearTimeout(timer);
-  }, [status, running, onExported]);
-
-  const start = useCallback(async () => {
+  const start = async () => {
     setError(null);
-    setStatus(null);
-    setDownloaded(false);
-    setCancelling(false);
+    setStarted(null);
+    setDelivery('none');
+    setStarting(true);
     setOpen(true);
     try {
-      const started = await invoke('exports:start', typeof request === 'function' ? request() : request);
-      if (alive.current) setStatus(started);
+      setStarted(await invoke('exports:start', typeof request === 'function' ? request() : request));
     } catch (e) {
-      if (alive.current) setError(errorMessage(e));
+      setError(errorMessage(e));
+    } finally {
+      setStarting(false);
     }
-  }, [request]);
+  };
 
   const cancel = async () => {
-    if (!status) return;
-    setCancelling(true);
+    if (!job) return;
     try {
-      setStatus(await invoke('exports:cancel', { jobId: status.jobId }));
+      await ask(() => invoke('jobs:cancel', { jobId: job.jobId }));
     } catch (e) {
       setError(errorMessage(e));
     }
@@ -89,41 +87,29 @@ export function ExportButton({ label = 'Export CSV', request, disabled = false, 
     setOpen(false);
   };
 
-  const total = status?.totalRows ?? null;
-  const written = status?.rowsWritten ?? 0;
+  const cancelling = job !== null && !isFinished(job) && job.message === 'Cancelling…';
+  const shownError = error ?? followError;
   return (
     <>
       <button type="button" onClick={() => void start()} disabled={disabled || running}>
         {label}
       </button>
-      <Modal title={status ? `Export ${status.fileName}` : 'Export CSV'} open={open} onClose={close}>
+      <Modal title={job?.label ?? label} open={open} onClose={close}>
         <div className="export-dialog">
-          {error ? (
+          {shownError ? (
             <p className="form-error" role="alert">
-              {error}
+              {shownError}
             </p>
           ) : null}
-          {status === null && !error ? <p aria-busy="true">Preparing the export…</p> : null}
-          {status ? (
-            <>
-              <progress
-                className="export-dialog__bar"
-                aria-label="Export progress"
-                max={Math.max(1, total ?? 1)}
-                value={status.state === 'done' ? Math.max(1, total ?? 1) : Math.min(written, total ?? written)}
-              />
-              <p className="export-dialog__status" role="status" aria-live="polite">
-                {describe(status, cancelling, downloaded)}
-              </p>
-            </>
-          ) : null}
+          {job === null && !shownError ? <p aria-busy="true">Preparing the export…</p> : null}
+          {job ? <JobProgress label="Export progress" job={job} status={describe(job, nouns, delivery)} /> : null}
           <div className="modal__actions">
-            {running ? (
+            {job && !isFinished(job) ? (
               <button type="button" className="danger" onClick={() => void cancel()} disabled={cancelling}>
                 {cancelling ? 'Cancelling…' : 'Cancel export'}
               </button>
             ) : (
-              <button type="button" onClick={close}>
+              <button type="button" onClick={close} disabled={running}>
                 Close
               </button>
             )}
@@ -134,19 +120,21 @@ export function ExportButton({ label = 'Export CSV', request, disabled = false, 
   );
 }
 
-function describe(status: ExportStatus, cancelling: boolean, downloaded: boolean): string {
-  const total = status.totalRows === null ? '' : ` of ${count(status.totalRows)}`;
-  switch (status.state) {
-    case 'choosing':
-      return cancelling ? 'Cancelling…' : 'Choose where to save the file…';
+function describe(job: JobStatus, nouns: readonly [string, string], delivery: Delivery): string {
+  switch (job.state) {
+    case 'waiting':
+      return job.message ?? 'Choose where to save the file…';
     case 'running':
-      return cancelling ? `Cancelling… ${count(status.rowsWritten)}${total} rows written` : `${count(status.rowsWritten)}${total} rows written`;
-    case 'done':
-      if (status.savedTo) return `Exported ${count(status.rowsWritten)} rows to ${status.savedTo}`;
-      return downloaded ? `Exported ${count(status.rowsWritten)} rows; the download is in your browser’s downloads` : `Exported ${count(status.rowsWritten)} rows; downloading…`;
+      return job.message === 'Cancelling…' ? `Cancelling… ${doneOfTotal(job, nouns)} written` : `${doneOfTotal(job, nouns)} written`;
+    case 'done': {
+      const result = job.result?.kind === 'export' ? job.result : null;
+      const written = countOf(result?.rowsWritten ?? job.done, nouns);
+      if (result?.savedTo) return `Exported ${written} to ${result.savedTo}`;
+      return delivery === 'delivered' ? `Exported ${written}; the download is in your browser’s downloads` : `Exported ${written}; downloading…`;
+    }
     case 'cancelled':
-      return `${status.message ?? 'Export cancelled'}.`.replace(/\.\.$/, '.');
+      return `${job.error?.message ?? 'Export cancelled; no file was written'}.`.replace(/\.\.$/, '.');
     case 'failed':
-      return status.message ?? 'The export failed';
+      return job.error?.message ?? job.message ?? 'The export failed';
   }
 }

@@ -11,6 +11,7 @@ import { ExportButton } from '../exports/ExportButton';
 import { WorkspaceSelect } from '../workspaces/WorkspaceSelect';
 import { keyColumns } from './key-columns';
 import { SecretOnceDialog } from './SecretOnceDialog';
+import { useDataVersion } from '../../stores/data-versions';
 
 type StatusFilter = 'all' | 'active' | 'expired' | 'revoked';
 const GRACE_OPTIONS = [
@@ -59,10 +60,11 @@ export function KeysPage() {
       setError(errorMessage(e));
     }
   }, [workspaceId, status, search]);
+  const changes = useDataVersion('api_key');
   useEffect(() => {
     const timer = setTimeout(() => void load(), 100);
     return () => clearTimeout(timer);
-  }, [load]);
+  }, [load, changes]);
 
   const afterChange = async () => {
     await load();

@@ -27,12 +27,12 @@ export function SecretOnceDialog({ secret, keyName, onClose }: { secret: string 
       <div className="modal__actions">
         <button
           type="button"
-          onClick={() =>
+          onClick={() => {
             navigator.clipboard.writeText(secret).then(
               () => setCopied('yes'),
               () => setCopied('failed'),
-            )
-          }
+            );
+          }}
         >
           Copy secret
         </button>

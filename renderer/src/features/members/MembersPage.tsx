@@ -4,6 +4,7 @@ import { columnHelperFor, DataTable } from '../../components/DataTable';
 import { Field } from '../../components/Field';
 import { Modal } from '../../components/Modal';
 import { errorMessage, fieldErrors, invoke } from '../../ipc/client';
+import { useDataVersion } from '../../stores/data-versions';
 
 const helper = columnHelperFor<Member>();
 
@@ -17,9 +18,10 @@ export function MembersPage() {
   const [removeError, setRemoveError] = useState<string | null>(null);
 
   const load = useCallback(async () => setItems((await invoke('members:list', { search })).items), [search]);
+  const changes = useDataVersion('member', 'workspace_member', 'workspace');
   useEffect(() => {
     void load();
-  }, [load]);
+  }, [load, changes]);
 
   const add = async () => {
     try {
@@ -109,8 +111,8 @@ export function MembersPage() {
           <button
             type="button"
             className="danger"
-            onClick={() =>
-              removing &&
+            onClick={() => {
+              if (!removing) return;
               invoke('members:delete', { id: removing.id }).then(
                 () => {
                   setRemoving(null);
@@ -118,8 +120,8 @@ export function MembersPage() {
                   void load();
                 },
                 (e: unknown) => setRemoveError(errorMessage(e)),
-              )
-            }
+              );
+            }}
           >
             Remove person
           </button>

@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import { formatMoney } from '../../../../shared/domain/money';
 import { ENVIRONMENTS, labelOf } from '../../../../shared/domain/workspace-rules';
 import { useAppStore } from '../../stores/app-store';
+import { useDataVersion } from '../../stores/data-versions';
 import { BudgetOverview } from '../budgets/BudgetOverview';
 import { BudgetStatusProvider } from '../budgets/budget-status-context';
 
@@ -17,9 +18,10 @@ function Stat({ label, value, detail }: { label: string; value: string; detail?:
 
 export function OverviewPage() {
   const { overview, overviewError, refreshOverview, goTo } = useAppStore();
+  const changes = useDataVersion('workspace', 'api_key', 'preference');
   useEffect(() => {
     void refreshOverview();
-  }, [refreshOverview]);
+  }, [refreshOverview, changes]);
 
   if (overviewError) return <p role="alert" className="form-error">{overviewError}</p>;
   if (!overview) return <p aria-busy="true">Loading overview…</p>;

@@ -8,6 +8,7 @@ import { Modal } from '../../components/Modal';
 import { errorMessage, fieldErrors, invoke } from '../../ipc/client';
 import { providerKeyColumns } from './provider-key-columns';
 import './provider-keys.css';
+import { useDataVersion } from '../../stores/data-versions';
 
 const NO_KEYS: ProviderKey[] = [];
 const SECRET_HINT = `${PROVIDER_SECRET_MIN}–${PROVIDER_SECRET_MAX} characters, no spaces. Only the last 4 are ever shown again.`;
@@ -39,7 +40,8 @@ export function ProviderKeysPage() {
       setLoadError(errorMessage(e));
     }
   }, []);
-  useEffect(() => void load(), [load]);
+  const changes = useDataVersion('provider_key');
+  useEffect(() => void load(), [load, changes]);
 
   const open = (next: Dialog) => {
     setErrors({});

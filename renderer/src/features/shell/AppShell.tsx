@@ -1,5 +1,10 @@
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
+import type { StoreHealth } from '../../../../shared/contract/app-schemas';
+import { invoke } from '../../ipc/client';
+import { TOKEN_MESSAGE, useConnection } from '../../ipc/connection-store';
+import { onResync } from '../../ipc/events';
 import { useAppStore, type PageId } from '../../stores/app-store';
+import { startDataVersionFeed, useDataVersion } from '../../stores/data-versions';
 import { AuditPage } from '../audit/AuditPage';
 import { KeysPage } from '../keys/KeysPage';
 import { MembersPage } from '../members/MembersPage';
@@ -35,11 +40,52 @@ const NAV: Array<{ id: PageId; label: string }> = [
   { id: 'settings', label: 'Settings' },
 ];
 
+/** The store's health from app:info (read-only mode, failed integrity check); refetched after a reconnect. */
+function useStoreHealth(): StoreHealth | null {
+  const [health, setHealth] = useState<StoreHealth | null>(null);
+  useEffect(() => {
+    let live = true;
+    const load = () =>
+      invoke('app:info', {}).then(
+        (info) => live && setHealth(info.storage),
+        () => {},
+      );
+    void load();
+    const off = onResync(() => void load());
+    return () => {
+      live = false;
+      off();
+    };
+  }, []);
+  return health;
+}
+
+/** Instead of an empty app that looks like lost data: say what is wrong with the link. */
+function TokenProblem() {
+  return (
+    <main className="token-problem" aria-labelledby="token-problem-title">
+      <h1 id="token-problem-title">This link cannot open Gatehouse</h1>
+      <p role="alert">{TOKEN_MESSAGE}.</p>
+      <p>
+        The browser host prints a new link, with a new token, every time it starts: <code>Gatehouse web host: http://127.0.0.1:…/#token=…</code>.
+        Your data is untouched; open that link in this browser.
+      </p>
+    </main>
+  );
+}
+
 export function AppShell() {
   const { page, goTo, refreshWorkspaces } = useAppStore();
+  const connection = useConnection((s) => s.state);
+  const health = useStoreHealth();
+  // Core events → per-entity data versions; pages list the versions they show in their fetch effects.
+  useEffect(() => startDataVersionFeed(), []);
+  const workspaceChanges = useDataVersion('workspace', 'preference', 'api_key', 'member', 'workspace_member');
   useEffect(() => {
     void refreshWorkspaces();
-  }, [refreshWorkspaces]);
+  }, [refreshWorkspaces, workspaceChanges]);
+
+  if (connection === 'unauthorized') return <TokenProblem />;
 
   return (
     <div className="shell">
@@ -58,7 +104,19 @@ export function AppShell() {
           <WorkspaceSelect label="Switch workspace" compact />
         </div>
       </nav>
-      <main className="content">{PAGES[page]()}</main>
+      <main className="content">
+        {health?.problem ? (
+          <div className="banner banner--warning" role="alert" aria-label="Storage problem">
+            <strong>{health.writable ? 'Storage problem' : 'Read-only mode'}:</strong> {health.problem}
+          </div>
+        ) : null}
+        {connection === 'unreachable' ? (
+          <div className="banner" role="alert" aria-label="Connection problem">
+            Gatehouse could not be reached — is the web host still running? Trying again…
+          </div>
+        ) : null}
+        {PAGES[page]()}
+      </main>
     </div>
   );
 }

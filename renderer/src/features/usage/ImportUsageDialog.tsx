@@ -1,9 +1,13 @@
-import { useState } from 'react';
-import type { FieldIssue } from '../../../../shared/contract/errors';
-import { AppError } from '../../../../shared/contract/errors';
+import { useEffect, useRef, useState } from 'react';
+import { AppError, type FieldIssue } from '../../../../shared/contract/errors';
+import type { JobStatus } from '../../../../shared/contract/job-schemas';
 import { USAGE_CSV_COLUMNS } from '../../../../shared/domain/usage-rules';
 import { Modal } from '../../components/Modal';
 import { errorMessage, invoke } from '../../ipc/client';
+import { canUpload, uploadFile } from '../../ipc/uploads';
+import { isFinished, useJob } from '../../ipc/use-job';
+import { count, doneOfTotal, formatBytes } from '../jobs/job-format';
+import { JobProgress } from '../jobs/JobProgress';
 
 interface ImportUsageDialogProps {
   open: boolean;
@@ -11,36 +15,116 @@ interface ImportUsageDialogProps {
   onImported: (message: string) => void;
 }
 
-/** Picks a CSV, sends it to `usage:import`, and lists every bad row by line number. */
+type Upload = { sent: number; total: number };
+
+/**
+ * Imports a usage CSV as a job. Desktop: the core opens the file dialog (`usage:import {source:
+ * 'file'}`). Browser host: the chosen file is streamed to the host first (upload progress), then
+ * imported by its upload ID. The job is followed by events (checking rows… writing… done with
+ * counts); a file with bad rows imports nothing and lists them by line number; Cancel works at
+ * every step.
+ */
 export function ImportUsageDialog({ open, onClose, onImported }: ImportUsageDialogProps) {
+  const uploads = canUpload();
   const [file, setFile] = useState<File | null>(null);
-  const [busy, setBusy] = useState(false);
+  const [upload, setUpload] = useState<Upload | null>(null);
+  const [starting, setStarting] = useState(false);
+  const [started, setStarted] = useState<JobStatus | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [issues, setIssues] = useState<FieldIssue[]>([]);
+  const abort = useRef<AbortController | null>(null);
+  const { job, error: followError, ask } = useJob(started?.jobId ?? null, started);
+  const reported = useRef<string | null>(null);
+  const onImportedRef = useRef(onImported);
+  onImportedRef.current = onImported;
 
-  const close = () => {
-    setFile(null);
+  const busy = upload !== null || starting || (job !== null && !isFinished(job));
+
+  const reset = () => {
+    setUpload(null);
+    setStarted(null);
     setError(null);
     setIssues([]);
+  };
+  const close = () => {
+    if (busy) return; // Cancel first: Escape must not orphan a running import
+    reset();
+    setFile(null);
     onClose();
   };
 
-  const submit = async () => {
-    if (!file) return setError('Choose a CSV file first');
-    setBusy(true);
-    setError(null);
-    setIssues([]);
+  // The job ended: report success and close, or show why nothing was imported.
+  useEffect(() => {
+    if (!job || !isFinished(job) || reported.current === job.jobId) return;
+    reported.current = job.jobId;
+    if (job.state === 'done' && job.result?.kind === 'usage-import') {
+      const r = job.result;
+      onImportedRef.current(`Imported ${count(r.inserted)} of ${count(r.rows)} rows (${count(r.duplicates)} already present)`);
+      setStarted(null);
+      setFile(null);
+      onClose();
+      return;
+    }
+    const payload = job.error;
+    setError(payload?.message ?? 'The import failed; nothing was imported');
+    setIssues((payload?.issues ?? []).filter((i) => i.message !== payload?.message));
+  }, [job, onClose]);
+
+  const run = async () => {
+    if (uploads && !file) return setError('Choose a CSV file first');
+    reset();
+    const controller = new AbortController();
+    abort.current = controller;
     try {
-      const result = await invoke('usage:import', { csv: await file.text() });
-      onImported(`Imported ${result.inserted.toLocaleString('en-US')} of ${result.rows.toLocaleString('en-US')} rows (${result.duplicates.toLocaleString('en-US')} already present)`);
-      close();
+      let input: { source: 'file' } | { source: 'upload'; uploadId: string } = { source: 'file' };
+      if (uploads && file) {
+        setUpload({ sent: 0, total: file.size });
+        const uploadId = await uploadFile(file, { signal: controller.signal, onProgress: (sent, total) => setUpload({ sent, total }) });
+        setUpload(null);
+        input = { source: 'upload', uploadId };
+      }
+      setStarting(true);
+      setStarted(await invoke('usage:import', input));
     } catch (e) {
-      setError(errorMessage(e));
-      if (e instanceof AppError && e.issues) setIssues(e.issues.filter((i) => i.message !== e.message));
+      setUpload(null);
+      if (e instanceof AppError && e.code === 'E_CANCELLED') setError(e.message);
+      else {
+        setError(errorMessage(e));
+        if (e instanceof AppError && e.issues) setIssues(e.issues.filter((i) => i.message !== e.message));
+      }
     } finally {
-      setBusy(false);
+      setStarting(false);
+      abort.current = null;
     }
   };
+
+  const cancel = async () => {
+    if (abort.current && !job) {
+      abort.current.abort();
+      return;
+    }
+    if (!job) return;
+    try {
+      await ask(() => invoke('jobs:cancel', { jobId: job.jobId }));
+    } catch (e) {
+      setError(errorMessage(e));
+    }
+  };
+
+  const cancelling = job !== null && !isFinished(job) && job.message === 'Cancelling…';
+  const shownError = error ?? followError;
+  const progress = upload ? (
+    <JobProgress
+      label="Upload progress"
+      job={null}
+      bar={upload.total > 0 ? { value: upload.sent, max: upload.total } : null}
+      status={`Uploading ${formatBytes(upload.sent)} of ${formatBytes(upload.total)}…`}
+    />
+  ) : job && !isFinished(job) ? (
+    <JobProgress label="Import progress" job={job} status={describe(job)} />
+  ) : starting ? (
+    <JobProgress label="Import progress" job={null} status="Starting the import…" />
+  ) : null;
 
   return (
     <Modal title="Import usage CSV" open={open} onClose={close}>
@@ -49,23 +133,28 @@ export function ImportUsageDialog({ open, onClose, onImported }: ImportUsageDial
         micro-units of the currency. Rows whose <code>id</code> is already stored are skipped. If any row is invalid, nothing is imported.
       </p>
       <div className="field">
-        <label htmlFor="usage-import-file">CSV file</label>
-        <input
-          id="usage-import-file"
-          type="file"
-          accept=".csv,text/csv"
-          aria-invalid={error ? true : undefined}
-          aria-describedby="usage-import-error"
-          onChange={(e) => {
-            setFile(e.target.files?.[0] ?? null);
-            setError(null);
-            setIssues([]);
-          }}
-        />
-        <p id="usage-import-error" className="field__error" role={error ? 'alert' : undefined}>
-          {error ?? ''}
+        {uploads ? (
+          <>
+            <label htmlFor="usage-import-file">CSV file</label>
+            <input
+              id="usage-import-file"
+              type="file"
+              accept=".csv,text/csv"
+              disabled={busy}
+              aria-invalid={shownError ? true : undefined}
+              aria-describedby="usage-import-error"
+              onChange={(e) => {
+                setFile(e.target.files?.[0] ?? null);
+                reset();
+              }}
+            />
+          </>
+        ) : null}
+        <p id="usage-import-error" className="field__error" role={shownError ? 'alert' : undefined}>
+          {shownError ?? ''}
         </p>
       </div>
+      {progress}
       {issues.length ? (
         <ul className="usage-import__issues" aria-label="Problems in the file">
           {issues.map((issue, i) => (
@@ -74,13 +163,28 @@ export function ImportUsageDialog({ open, onClose, onImported }: ImportUsageDial
         </ul>
       ) : null}
       <div className="modal__actions">
-        <button type="button" onClick={close} disabled={busy}>
-          Cancel
-        </button>
-        <button type="button" className="primary" onClick={() => void submit()} disabled={busy}>
-          {busy ? 'Importing…' : 'Import'}
-        </button>
+        {busy ? (
+          <button type="button" className="danger" onClick={() => void cancel()} disabled={cancelling || starting}>
+            {cancelling ? 'Cancelling…' : 'Cancel import'}
+          </button>
+        ) : (
+          <>
+            <button type="button" onClick={close}>
+              Cancel
+            </button>
+            <button type="button" className="primary" onClick={() => void run()}>
+              {uploads ? 'Import' : 'Choose file and import…'}
+            </button>
+          </>
+        )}
       </div>
     </Modal>
   );
+}
+
+function describe(job: JobStatus): string {
+  if (job.state === 'waiting') return job.message ?? 'Choose the CSV file to import…';
+  const doing = job.message ?? 'Importing';
+  if (doing === 'Cancelling…') return `Cancelling… ${doneOfTotal(job)}`;
+  return `${doing.replace(/…$/, '')}… ${doneOfTotal(job)}`;
 }

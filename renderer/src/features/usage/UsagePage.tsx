@@ -13,7 +13,12 @@ import {
 } from '../../../../shared/domain/usage-rules';
 import { Field } from '../../components/Field';
 import { OptionSelect } from '../../components/OptionSelect';
+import type { JobStatus } from '../../../../shared/contract/job-schemas';
 import { errorMessage, fieldErrors, invoke } from '../../ipc/client';
+import { isFinished, useJob } from '../../ipc/use-job';
+import { useDataVersion } from '../../stores/data-versions';
+import { doneOfTotal } from '../jobs/job-format';
+import { JobProgress } from '../jobs/JobProgress';
 import { ImportUsageDialog } from './ImportUsageDialog';
 import { UsageChart } from './UsageChart';
 import { toChartSeries } from './usage-chart-series';
@@ -73,9 +78,18 @@ export function UsagePage() {
   const [error, setError] = useState<string | null>(null);
   const [optionErrors, setOptionErrors] = useState<Record<string, string>>({});
   const [notice, setNotice] = useState<string | null>(null);
-  const [generating, setGenerating] = useState(false);
+  const [sampleStart, setSampleStart] = useState<JobStatus | null>(null);
+  const [startingSample, setStartingSample] = useState(false);
+  const { job: sample, ask: askSample } = useJob(sampleStart?.jobId ?? null, sampleStart);
+  const sampleRunning = startingSample || (sample !== null && !isFinished(sample));
   const [importOpen, setImportOpen] = useState(false);
   const request = useRef(0);
+  // Usage written here, by an import in another window or by another process: refetch. While our
+  // own sample job writes chunk after chunk, wait for its end instead of refetching per chunk.
+  const usageVersion = useDataVersion('usage');
+  const labelsVersion = useDataVersion('workspace', 'api_key');
+  const quiet = useRef(false);
+  quiet.current = sampleRunning;
 
   const loadSummary = useCallback(async (resetOptions: boolean) => {
     try {
@@ -89,6 +103,9 @@ export function UsagePage() {
     }
   }, []);
   useEffect(() => void loadSummary(true), [loadSummary]);
+  useEffect(() => {
+    if (usageVersion > 0 && !quiet.current) void loadSummary(false);
+  }, [usageVersion, loadSummary]);
 
   useEffect(() => {
     if (!options || !summary?.records) return;
@@ -118,7 +135,7 @@ export function UsagePage() {
         .finally(() => id === request.current && setLoading(false));
     }, 80);
     return () => clearTimeout(timer);
-  }, [options, summary?.records]);
+  }, [options, summary?.records, usageVersion, labelsVersion]);
 
   const update = (patch: Partial<ReportOptions>) => setOptions((o) => (o ? { ...o, ...patch } : o));
   const choosePreset = (preset: UsageRangePreset) => {
@@ -127,18 +144,40 @@ export function UsagePage() {
   };
 
   const loadSample = async () => {
-    setGenerating(true);
+    setStartingSample(true);
     setNotice(null);
+    setError(null);
     try {
-      const result = await invoke('usage:generateSample', { days: SAMPLE_DAYS, rows: SAMPLE_ROWS });
-      setNotice(`Loaded ${formatCount(result.inserted)} sample usage records from ${result.from} to ${result.to}`);
-      await loadSummary(true);
+      setSampleStart(await invoke('usage:generateSample', { days: SAMPLE_DAYS, rows: SAMPLE_ROWS }));
     } catch (e) {
       setError(errorMessage(e));
     } finally {
-      setGenerating(false);
+      setStartingSample(false);
     }
   };
+  const cancelSample = async () => {
+    if (!sample) return;
+    try {
+      await askSample(() => invoke('jobs:cancel', { jobId: sample.jobId }));
+    } catch (e) {
+      setError(errorMessage(e));
+    }
+  };
+  // The sample job ended: say what it did and show the data.
+  const sampleReported = useRef<string | null>(null);
+  useEffect(() => {
+    if (!sample || !isFinished(sample) || sampleReported.current === sample.jobId) return;
+    sampleReported.current = sample.jobId;
+    if (sample.state === 'done' && sample.result?.kind === 'usage-generate') {
+      const r = sample.result;
+      setNotice(`Loaded ${formatCount(r.inserted)} sample usage records from ${r.from} to ${r.to}`);
+    } else if (sample.state === 'cancelled') {
+      setNotice(sample.error?.message ?? 'Loading sample data was cancelled');
+    } else {
+      setError(sample.error?.message ?? 'Loading sample data failed');
+    }
+    void loadSummary(true);
+  }, [sample, loadSummary]);
 
   const series = useMemo(() => (report ? toChartSeries(report) : null), [report]);
   const mainTotal = report?.totals.find((t) => t.currency === series?.currency) ?? null;
@@ -192,13 +231,25 @@ export function UsagePage() {
             realistic sample data spread over your workspaces and keys to see how reports look.
           </p>
           <div className="usage-empty__actions">
-            <button type="button" className="primary" onClick={() => void loadSample()} disabled={generating}>
-              {generating ? 'Loading sample data…' : 'Load sample data'}
+            <button type="button" className="primary" onClick={() => void loadSample()} disabled={sampleRunning}>
+              {sampleRunning ? 'Loading sample data…' : 'Load sample data'}
             </button>
-            <button type="button" onClick={() => setImportOpen(true)}>
+            <button type="button" onClick={() => setImportOpen(true)} disabled={sampleRunning}>
               Import CSV…
             </button>
           </div>
+          {sampleRunning ? (
+            <div className="usage-empty__job">
+              <JobProgress
+                label="Sample data progress"
+                job={sample}
+                status={sample ? `${sample.message === 'Cancelling…' ? 'Cancelling… ' : 'Writing sample records: '}${doneOfTotal(sample)}` : 'Starting…'}
+              />
+              <button type="button" className="danger" onClick={() => void cancelSample()} disabled={!sample || sample.message === 'Cancelling…'}>
+                Cancel loading sample data
+              </button>
+            </div>
+          ) : null}
         </div>
       ) : null}
 

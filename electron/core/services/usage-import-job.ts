@@ -1,0 +1,341 @@
+/**
+ * `usage:import` as a job: streamed, flat in memory, resumable, and all-or-nothing for the user.
+ *
+ * Phase 1 ("checking") streams the file through the CSV validator and stages valid rows in
+ * `usage_import_rows`, each chunk its own short transaction. Any problem, a cancel or a crash in
+ * this phase discards the staged rows: nothing of the import reaches `usage_records`.
+ * Phase 2 ("writing") starts by committing the journal as `applying`; from then on the import is
+ * the user's committed decision: chunks move staged rows into `usage_records` + `usage_daily`
+ * (the repository's insertBatch) and advance the journal in the same transaction, so a crash
+ * between chunks resumes at the next open exactly where it stopped, without counting any row
+ * twice. A cancel in this phase is deferred (the job says so and finishes). The last chunk writes
+ * the one `usage.import` audit entry and deletes the journal.
+ */
+import { randomBytes, randomInt } from 'node:crypto';
+import fs from 'node:fs';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { threadId } from 'node:worker_threads';
+import type { ParsedInput } from '../../../shared/contract/contract';
+import { AppError } from '../../../shared/contract/errors';
+import type { JobResult, JobStatus } from '../../../shared/contract/job-schemas';
+import { USAGE_IMPORT_MAX_BYTES } from '../../../shared/contract/usage-schemas';
+import type { HostCapabilities } from '../host-capabilities';
+import { JobCancelledError, type JobHandle, type JobRunner } from '../jobs/job-runner';
+import { toStorageError } from '../store/storage-errors';
+import type { UsageImportJournal, UsageImportOwner, UsageRecord, UsageRepository } from '../store/usage-repository';
+import { readUsageCsv, type UsageCsvProgress } from './usage-csv-import';
+import type { ServiceContext } from './service-context';
+
+/** Rows per staging / apply transaction: a few tens of ms each, well under the ~200 ms lock budget. */
+export const STAGE_CHUNK_ROWS = 5_000;
+export const APPLY_CHUNK_ROWS = 5_000;
+const DISCARD_CHUNK_ROWS = 20_000;
+/** An import whose owner has not committed a chunk for this long is taken over even if its PID is alive (PID reuse). */
+const STALE_HEARTBEAT_MS = 10 * 60_000;
+const READ_CHUNK_BYTES = 256 * 1024;
+/** Apply chunks that hit another process's write lock (after the 5 s busy timeout) are retried this often. */
+const BUSY_RETRIES = 4;
+
+/** Owner tokens of the imports running in this thread (see `isOrphaned`). */
+const runningHere = new Set<string>();
+
+export type UsageImportInput = ParsedInput<'usage:import'>;
+type ImportResult = Extract<JobResult, { kind: 'usage-import' }>;
+
+export interface UsageImportDeps {
+  ctx: ServiceContext;
+  usage: UsageRepository;
+  jobs: JobRunner;
+  capabilities?: HostCapabilities | undefined;
+  logError?: ((context: string, error: unknown) => void) | undefined;
+}
+
+function formatBytes(bytes: number): string {
+  const gib = bytes / 1024 ** 3;
+  const rounded = gib >= 1 ? `${gib.toFixed(gib >= 10 ? 0 : 1)} GiB` : `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
+  return `${rounded} (${bytes.toLocaleString('en-US')} bytes)`;
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by someone else
+  }
+}
+
+/**
+ * An import whose owner is gone: its process has exited, or it was this thread's and is no
+ * longer running here, or it has been silent for 10 minutes. An import run by another thread of
+ * this process (or another live process) is left alone: opening a second door on the same store
+ * never discards or resumes an import that is still running.
+ */
+function isOrphaned(journal: UsageImportJournal): boolean {
+  if (Date.now() - journal.heartbeatMs > STALE_HEARTBEAT_MS) return true;
+  if (journal.ownerPid === process.pid) return journal.ownerThread === threadId && !runningHere.has(journal.ownerToken);
+  return !processExists(journal.ownerPid);
+}
+
+function newOwner(): UsageImportOwner {
+  return { pid: process.pid, thread: threadId, token: randomBytes(12).toString('hex'), heartbeatMs: Date.now() };
+}
+
+const lostImport = () =>
+  new AppError('E_CONFLICT', 'Another Gatehouse window or command took over this import; it finishes the import there');
+
+/** Errors from the file system or SQLite the user can act on; others stay as they are (E_INTERNAL). */
+function typed(error: unknown, file: string | null): unknown {
+  if (error instanceof AppError) return error;
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (file !== null && (code === 'ENOENT' || code === 'ENOTDIR')) return new AppError('E_NOT_FOUND', `There is no file ${file}`);
+  if (file !== null && (code === 'EACCES' || code === 'EPERM')) return new AppError('E_VALIDATION', `Gatehouse may not read ${file}`);
+  if (file !== null && code === 'EISDIR') return new AppError('E_VALIDATION', `${file} is a folder, not a CSV file`);
+  return toStorageError(error) ?? error;
+}
+
+export function createUsageImports(deps: UsageImportDeps) {
+  const { ctx, usage, jobs, capabilities } = deps;
+
+  const beat = (owner: UsageImportOwner) => {
+    owner.heartbeatMs = Date.now();
+    return owner;
+  };
+
+  /** Deletes an import's staged rows in chunks, then its journal row. Never throws (a leftover is discarded at the next open). */
+  async function discard(id: number, owner: UsageImportOwner): Promise<void> {
+    try {
+      while (ctx.db.open && ctx.write(() => usage.deleteStagedRows(id, DISCARD_CHUNK_ROWS)) === DISCARD_CHUNK_ROWS) await yieldToEventLoop();
+      if (ctx.db.open) ctx.write(() => usage.deleteImportJournal(id, owner));
+    } catch (error) {
+      deps.logError?.('usage import cleanup', error);
+    }
+  }
+
+  /** Phase 1: validate every row, staging valid ones while the file has no problem. Returns the rows staged. */
+  async function stage(job: JobHandle, id: number, owner: UsageImportOwner, file: string): Promise<number> {
+    const progress: UsageCsvProgress = { rowsChecked: 0, problems: 0 };
+    let batch: UsageRecord[] = [];
+    let nextSeq = 1;
+    const flush = () => {
+      if (progress.problems > 0 || batch.length === 0) return;
+      const rows = batch;
+      batch = [];
+      if (!ctx.write(() => usage.stageRows(id, beat(owner), nextSeq, rows))) throw lostImport();
+      nextSeq += rows.length;
+    };
+    job.setMessage('Checking rows');
+    const input = fs.createReadStream(file, { highWaterMark: READ_CHUNK_BYTES });
+    for await (const record of readUsageCsv(input, progress)) {
+      // After the first problem nothing more is staged (it will all be discarded), but every row is still checked.
+      if (record && progress.problems === 0) batch.push(record);
+      if (progress.rowsChecked % STAGE_CHUNK_ROWS === 0) {
+        flush();
+        job.progress(progress.rowsChecked, null);
+        await job.checkpoint();
+      }
+    }
+    flush();
+    job.progress(progress.rowsChecked, null);
+    return nextSeq - 1;
+  }
+
+  /**
+   * Phase 2, also what a resumed import runs: moves the staged rows after the journal's
+   * `applied_seq` into the store, one transaction per chunk, and finishes with the audit entry.
+   */
+  async function apply(job: JobHandle, journal: UsageImportJournal, owner: UsageImportOwner): Promise<ImportResult> {
+    try {
+      return await applyChunks(job, journal, owner);
+    } catch (error) {
+      const failure = typed(error, null);
+      if (failure instanceof AppError && (failure.code === 'E_CANCELLED' || failure.code === 'E_CONFLICT')) throw failure;
+      if (!(failure instanceof AppError)) deps.logError?.('usage import', error);
+      // The journal stays `applying`: say what is stored and that it completes, whatever stopped it.
+      let done = journal.appliedSeq;
+      try {
+        done = usage.importJournal(journal.id)?.appliedSeq ?? done;
+      } catch {
+        /* the store is gone (closed, unreadable): report the last known progress */
+      }
+      const reason = failure instanceof AppError ? ` (${failure.message.replace(/\.$/, '')})` : '';
+      throw new AppError(
+        failure instanceof AppError ? failure.code : 'E_INTERNAL',
+        `Writing the import stopped after ${done} of ${journal.rows} rows${reason}; it finishes the next time Gatehouse opens`,
+      );
+    }
+  }
+
+  /** One apply chunk's transaction; waits and retries a few times while another process holds the write lock. */
+  async function writeChunkWithRetry<T>(fn: () => T): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return ctx.write(fn);
+      } catch (error) {
+        const failure = typed(error, null);
+        if (attempt >= BUSY_RETRIES || !(failure instanceof AppError && failure.code === 'E_BUSY')) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
+      }
+    }
+  }
+
+  async function applyChunks(job: JobHandle, journal: UsageImportJournal, owner: UsageImportOwner): Promise<ImportResult> {
+    const { id, rows } = journal;
+    let { appliedSeq, inserted, duplicates } = journal;
+    job.setMessage('Writing records');
+    job.progress(appliedSeq, rows);
+    let toldTooLate = false;
+    for (;;) {
+      if (!ctx.db.open) throw new JobCancelledError('Gatehouse closed while writing the import; it finishes the next time Gatehouse opens');
+      if (job.signal.aborted && !toldTooLate) {
+        toldTooLate = true;
+        job.setMessage('Writing records: too late to cancel, the import finishes');
+      }
+      const step = await writeChunkWithRetry(() => {
+        const chunk = usage.stagedRows(id, appliedSeq, APPLY_CHUNK_ROWS);
+        let counts = { inserted: 0, duplicates: 0 };
+        let last = appliedSeq;
+        if (chunk.length > 0) {
+          // IDs already stored — earlier imports, or earlier in this file — are skipped and counted; the rollup only adds inserted rows.
+          counts = usage.insertBatch(chunk);
+          last = chunk[chunk.length - 1]!.seq;
+          if (!usage.markStagedApplied(id, beat(owner), last, counts)) throw lostImport();
+        }
+        const finished = chunk.length < APPLY_CHUNK_ROWS;
+        if (finished) {
+          const totals = { rows, inserted: inserted + counts.inserted, duplicates: duplicates + counts.duplicates };
+          ctx.record({
+            at: ctx.now().toISOString(),
+            actor: ctx.actor(),
+            action: 'usage.import',
+            entityType: 'usage',
+            entityId: 'usage.import',
+            workspaceId: null,
+            before: null,
+            after: totals,
+          });
+          if (!usage.deleteImportJournal(id, owner)) throw lostImport();
+        }
+        return { finished, last, counts };
+      });
+      appliedSeq = step.last;
+      inserted += step.counts.inserted;
+      duplicates += step.counts.duplicates;
+      job.progress(appliedSeq, rows);
+      if (step.finished) return { kind: 'usage-import', rows, inserted, duplicates };
+      // Not job.checkpoint(): a cancel no longer stops the import.
+      await yieldToEventLoop();
+    }
+  }
+
+  async function importFile(job: JobHandle, file: string): Promise<ImportResult> {
+    try {
+      return await checkAndImport(job, file);
+    } catch (error) {
+      throw typed(error, file);
+    }
+  }
+
+  async function checkAndImport(job: JobHandle, file: string): Promise<ImportResult> {
+    const stat = await fs.promises.stat(file);
+    if (!stat.isFile()) throw new AppError('E_VALIDATION', `${file} is not a file`);
+    const size = stat.size;
+    if (size > USAGE_IMPORT_MAX_BYTES) {
+      throw new AppError('E_LIMIT', `The file is ${formatBytes(size)}; at most 2 GiB (${USAGE_IMPORT_MAX_BYTES.toLocaleString('en-US')} bytes) can be imported at once. Split it and import the parts.`);
+    }
+    if (size === 0) throw AppError.field('E_VALIDATION', 'csv', 'The file is empty');
+    job.throwIfCancelled();
+
+    const owner = newOwner();
+    const id = randomInt(1, 2 ** 48);
+    runningHere.add(owner.token);
+    try {
+      ctx.write(() => usage.createImportJournal(id, owner, ctx.now().toISOString()));
+      let rows: number;
+      try {
+        rows = await stage(job, id, owner, file);
+        if (!ctx.write(() => usage.markImportApplying(id, beat(owner), rows))) throw lostImport();
+      } catch (error) {
+        await discard(id, owner);
+        throw error;
+      }
+      return await apply(job, { ...usage.importJournal(id)!, rows }, owner);
+    } finally {
+      runningHere.delete(owner.token);
+    }
+  }
+
+  /** Where the CSV is: the door's open dialog / CLI argument, or the browser host's upload. */
+  async function locate(input: UsageImportInput): Promise<string> {
+    if (input.source === 'file') {
+      const chosen = await capabilities!.chooseOpenPath!({ title: 'Import usage CSV', extensions: ['csv'] });
+      if (chosen === null) throw new JobCancelledError('No file was chosen');
+      return chosen;
+    }
+    const uploaded = await capabilities!.resolveUpload!(input.uploadId);
+    if (uploaded === null) throw AppError.field('E_NOT_FOUND', 'uploadId', 'The upload is gone (it expired or was already imported); upload the file again');
+    return uploaded;
+  }
+
+  return {
+    /** `usage:import`: starts the import job and returns its first status (kind 'usage-import'). */
+    start(input: UsageImportInput): JobStatus {
+      if (input.source === 'file' && !capabilities?.chooseOpenPath) {
+        throw AppError.field('E_VALIDATION', 'source', 'This Gatehouse door cannot open files; upload the file instead');
+      }
+      if (input.source === 'upload' && !capabilities?.resolveUpload) {
+        throw AppError.field('E_VALIDATION', 'source', 'This Gatehouse door takes no uploads; choose the file instead');
+      }
+      return jobs.start({
+        kind: 'usage-import',
+        label: 'Import usage CSV',
+        waiting: true,
+        async run(job) {
+          const file = await locate(input);
+          job.throwIfCancelled();
+          job.setRunning();
+          return importFile(job, file);
+        },
+        async cleanup() {
+          if (input.source === 'upload') await capabilities?.releaseUpload?.(input.uploadId);
+        },
+      });
+    },
+
+    /**
+     * At open: finishes imports interrupted while writing and discards those interrupted while
+     * checking, each as a job. Reads first and writes nothing when there is nothing to do (or the
+     * store is read-only).
+     */
+    resumeInterrupted(): JobStatus[] {
+      if (ctx.db.readonly) return [];
+      return usage
+        .importJournals()
+        .filter(isOrphaned)
+        .map((found) =>
+          jobs.start({
+            kind: 'usage-import',
+            label: found.state === 'applying' ? 'Finishing an interrupted usage import' : 'Discarding an interrupted usage import',
+            total: found.state === 'applying' ? found.rows : null,
+            async run(job) {
+              const owner = newOwner();
+              runningHere.add(owner.token);
+              try {
+                if (!ctx.write(() => usage.claimImport(found.id, found.ownerToken, owner))) throw lostImport();
+                const journal = usage.importJournal(found.id)!;
+                if (journal.state === 'applying') return await apply(job, journal, owner);
+                job.setMessage('Discarding the rows it had checked');
+                await discard(found.id, owner);
+                throw new JobCancelledError('An import interrupted while its rows were being checked was discarded; nothing was imported. Import the file again.');
+              } catch (error) {
+                throw typed(error, null);
+              } finally {
+                runningHere.delete(owner.token);
+              }
+            },
+          }),
+        );
+    },
+  };
+}
+export type UsageImports = ReturnType<typeof createUsageImports>;
