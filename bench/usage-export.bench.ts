@@ -19,8 +19,23 @@ const RUNS = 5;
 const TARGET_RATIO = 1.3;
 const TARGET_RSS_MB = 200;
 
+/** The export goes where a browser-host-like door says: `<dataDir>/exports/<jobId>.csv`. */
 function openCore(dataDir: string) {
-  return createCore({ dataDir, appVersion: 'bench', isTrustedSender: () => true, localUserName: 'bench', logError: (c, e) => console.error(c, e) });
+  const exportsDir = path.join(dataDir, 'exports');
+  return createCore({
+    dataDir,
+    appVersion: 'bench',
+    isTrustedSender: () => true,
+    localUserName: 'bench',
+    logError: (c, e) => console.error(c, e),
+    capabilities: {
+      chooseSavePath: ({ jobId }) => {
+        fs.mkdirSync(exportsDir, { recursive: true });
+        return Promise.resolve(path.join(exportsDir, `${jobId}.csv`));
+      },
+      savesForDownload: true,
+    },
+  });
 }
 function dispatch<T>(core: ReturnType<typeof openCore>, channel: string, input: unknown): T {
   const result = core.dispatcher.dispatch(channel, input, { kind: 'cli' });
@@ -28,7 +43,7 @@ function dispatch<T>(core: ReturnType<typeof openCore>, channel: string, input: 
   return result.data as T;
 }
 
-/** Child mode: one export through `exports:start` → poll `exports:status`, then report time and peak RSS. */
+/** Child mode: one export job through `exports:start`, awaited to its end, then report time and peak RSS. */
 async function child(dataDir: string, from: string, to: string, exportIt: boolean): Promise<void> {
   const core = openCore(dataDir);
   let ms = 0;
@@ -36,15 +51,9 @@ async function child(dataDir: string, from: string, to: string, exportIt: boolea
   if (exportIt) {
     const start = performance.now();
     const { jobId } = dispatch<{ jobId: string }>(core, 'exports:start', { kind: 'usage-raw', from, to });
-    for (;;) {
-      const status = dispatch<{ state: string; rowsWritten: number; message: string | null }>(core, 'exports:status', { jobId });
-      if (status.state === 'done') {
-        rows = status.rowsWritten;
-        break;
-      }
-      if (status.state !== 'running') throw new Error(`export ${status.state}: ${status.message}`);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+    const status = await core.jobs.settled(jobId);
+    if (status.state !== 'done' || status.result?.kind !== 'export') throw new Error(`export ${status.state}: ${status.message}`);
+    rows = status.result.rowsWritten;
     ms = performance.now() - start;
   }
   await core.close();
@@ -93,7 +102,9 @@ async function main(): Promise<void> {
     const workspaces = dispatch<{ items: Array<{ id: string }> }>(core, 'workspaces:list', { page: { index: 0, size: 50 } }).items;
     for (const ws of workspaces) for (let k = 0; k < 3; k++) dispatch(core, 'keys:create', { workspaceId: ws.id, name: `svc-${k}` });
     const genStart = performance.now();
-    const generated = dispatch<{ inserted: number; from: string; to: string }>(core, 'usage:generateSample', { days: 90, rows, seed: 1 });
+    const generation = await core.jobs.settled(dispatch<{ jobId: string }>(core, 'usage:generateSample', { days: 90, rows, seed: 1 }).jobId);
+    if (generation.result?.kind !== 'usage-generate') throw new Error(`generation ${generation.state}: ${generation.message}`);
+    const generated = generation.result;
     console.log(`store: ${generated.inserted.toLocaleString('en-US')} records from ${generated.from} to ${generated.to}, generated in ${((performance.now() - genStart) / 1000).toFixed(1)} s`);
     core.db.pragma('wal_checkpoint(TRUNCATE)');
     await core.close();

@@ -1,6 +1,5 @@
 import os from 'node:os';
 import path from 'node:path';
-import type { StoreHealth } from '../../shared/contract/app-schemas';
 import type { ChannelName } from '../../shared/contract/channel-names';
 import { MAX_CHANGED_ENTITIES, type ChangedEntity } from '../../shared/contract/event-schemas';
 import { createEventHub, type CoreEventListener } from './events/event-hub';
@@ -22,7 +21,8 @@ import { createJobRunner, type JobRunner } from './jobs/job-runner';
 import { createCoreServices, type CoreServices } from './services/core-services';
 import { createServiceContext } from './services/service-context';
 import { createChangeFeedRepository } from './store/change-feed-repository';
-import { DATABASE_FILE_NAME, openDatabase, type Db } from './store/database';
+import { DATABASE_FILE_NAME, openDatabase, storeHealth, type Db } from './store/database';
+import { toStorageError } from './store/storage-errors';
 
 export interface CoreOptions {
   dataDir: string;
@@ -37,6 +37,12 @@ export interface CoreOptions {
   capabilities?: HostCapabilities;
   /** How often other processes' commits are looked for (ms); 0 turns the watcher off. */
   externalChangePollMs?: number;
+  /**
+   * Run `PRAGMA quick_check` at open (default true). Long-lived doors check once per launch; the
+   * CLI skips it (0.5–0.8 s at 1M usage records, seconds at 10M, for every one-shot command) and
+   * still gets a typed E_STORAGE from any damaged page it reads.
+   */
+  quickCheck?: boolean;
 }
 
 export interface Core {
@@ -78,7 +84,8 @@ const FEATURES = [
 /** Opens the store and wires services → features → the dispatcher. No Electron here. */
 export function createCore(options: CoreOptions): Core {
   const databasePath = path.join(options.dataDir, DATABASE_FILE_NAME);
-  const db = openDatabase(databasePath, { nativeBinding: options.nativeBinding });
+  const db = openDatabase(databasePath, { nativeBinding: options.nativeBinding, ...(options.quickCheck === false ? { quickCheck: false } : {}) });
+  const classifyError = (error: unknown) => toStorageError(error, { path: databasePath });
   const logError = options.logError ?? ((channel, error) => console.error(`[gatehouse] ${channel} failed:`, error instanceof Error ? error.message : error));
   const hub = createEventHub();
 
@@ -95,8 +102,7 @@ export function createCore(options: CoreOptions): Core {
 
   const now = options.now ?? (() => new Date());
   const ctx = createServiceContext({ db, now, onCommitted: (entities) => announce('this-core', entities) });
-  const jobs = createJobRunner({ now, onEvent: (job) => hub.emit({ type: 'job', job }), logError });
-  const storeHealth = (): StoreHealth => ({ writable: true, integrity: 'ok', problem: null });
+  const jobs = createJobRunner({ now, onEvent: (job) => hub.emit({ type: 'job', job }), logError, classifyError });
 
   let services: CoreServices;
   try {
@@ -105,20 +111,22 @@ export function createCore(options: CoreOptions): Core {
       dataDir: options.dataDir,
       databasePath,
       localUserName: options.localUserName ?? defaultLocalUserName(),
-      storeHealth,
+      storeHealth: () => storeHealth(db),
       capabilities: options.capabilities,
       jobs,
       logError,
     });
   } catch (error) {
     db.close();
-    throw error;
+    // e.g. a first-run write on a read-only store, or a damaged page read during setup
+    throw classifyError(error) ?? error;
   }
 
   const handlers = Object.assign({}, ...FEATURES.map((feature) => feature(services).handlers)) as HandlerMap;
   const dispatcher = createDispatcher(handlers, {
     isTrustedSender: options.isTrustedSender,
     logError,
+    classifyError,
     afterCall: () => ctx.flushCommitted(),
   });
 

@@ -205,7 +205,7 @@ export async function startWebHost(): Promise<WebHostHandle & { dispose(): Promi
     },
     async upload(body: string | Buffer): Promise<string> {
       const { origin, token } = live();
-      const response = await fetch(`${origin}/api/uploads`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'text/csv' }, body });
+      const response = await fetch(`${origin}/api/uploads`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'text/csv' }, body: typeof body === 'string' ? body : new Uint8Array(body) });
       const answer = (await response.json()) as InvokeResponse['body'];
       if (!answer.ok) throw new Error(`upload failed: ${answer.error.code} ${answer.error.message}`);
       return answer.data.uploadId as string;

@@ -204,7 +204,7 @@ describe('data dir', () => {
     expect(fs.existsSync(envDir)).toBe(false);
   });
 
-  it('a store written by a newer Gatehouse → E_INTERNAL, exit 1, file untouched', async () => {
+  it('a store written by a newer Gatehouse → E_STORAGE, exit 1, file untouched', async () => {
     const { default: Database } = await import('better-sqlite3');
     const file = path.join(dataDir, DATABASE_FILE_NAME);
     const db = new Database(file);
@@ -212,7 +212,7 @@ describe('data dir', () => {
     db.close();
     const r = await gh('workspaces', 'list');
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/^E_INTERNAL: Cannot open the Gatehouse store .*newer Gatehouse/);
+    expect(r.err).toMatch(/^E_STORAGE: This data was written by a newer Gatehouse/);
     const check = new Database(file, { readonly: true });
     expect(check.pragma('user_version', { simple: true })).toBe(999);
     check.close();

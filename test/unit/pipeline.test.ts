@@ -1,10 +1,11 @@
+import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CHANNEL_NAMES, type ChannelName } from '../../shared/contract/channel-names';
 import { contract } from '../../shared/contract/contract';
 import { AppError, ERROR_CODES, type Result } from '../../shared/contract/errors';
 import { createDispatcher, type HandlerMap, type Sender } from '../../electron/core/handlers/pipeline';
-import { dumpTables, openTestCoreFromTemplate, removeTemplates, templateDataDir, type TestCore } from '../../electron/core/testing/temp-core';
+import { dumpTables, openTestCoreFromTemplate, probeStore, removeTemplates, templateDataDir, type StoreProbe, type TestCore } from '../../electron/core/testing/temp-core';
 
 let core: TestCore;
 let defaultId: string;
@@ -23,11 +24,20 @@ beforeEach(() => {
 afterEach(() => core.dispose());
 
 const cli: Sender = { kind: 'cli' };
+
+/**
+ * Every row of every table is as it was when the probe started: the same check as comparing
+ * `dumpTables` before and after, made without reading the store when it provably did not change.
+ */
+function expectStoreUnchanged(probe: StoreProbe) {
+  const change = probe.settle();
+  if (change) expect(change.after).toEqual(change.before);
+}
 const dispatch = (channel: string, input: unknown, sender: Sender = cli) => core.dispatcher.dispatch(channel, input, sender);
 
 /** A payload is only "bad" if the channel refuses it with E_VALIDATION, field issues, and no write. */
 function expectValidationError(channel: string, input: unknown, expectedPath?: string) {
-  const before = dumpTables(core);
+  const probe = probeStore(core);
   const result = dispatch(channel, input);
   expect(result.ok, `${channel} accepted ${safeJson(input)}`).toBe(false);
   if (result.ok) return;
@@ -42,7 +52,7 @@ function expectValidationError(channel: string, input: unknown, expectedPath?: s
     expect(typeof issue.message).toBe('string');
   }
   if (expectedPath !== undefined) expect(result.error.issues!.map((i) => i.path)).toContain(expectedPath);
-  expect(dumpTables(core)).toEqual(before);
+  expectStoreUnchanged(probe);
 }
 
 function safeJson(value: unknown): string {
@@ -243,7 +253,7 @@ describe('callers and channels', () => {
   it('an untrusted sender gets E_FORBIDDEN on every channel and nothing is written', () => {
     const guarded = openTestCoreFromTemplate({ isTrustedSender: (s) => s.kind === 'web' && s.tokenValid });
     try {
-      const before = dumpTables(guarded);
+      const probe = probeStore(guarded);
       const senders: Sender[] = [{ kind: 'web', tokenValid: false }, { kind: 'cli' }, { kind: 'electron', frameUrl: 'https://evil.example/' }];
       for (const sender of senders) {
         for (const channel of CHANNEL_NAMES) {
@@ -254,7 +264,7 @@ describe('callers and channels', () => {
         // Even unknown channels do not reveal which names exist.
         expect(guarded.dispatcher.dispatch('nope:nope', {}, sender)).toMatchObject({ ok: false, error: { code: 'E_FORBIDDEN' } });
       }
-      expect(dumpTables(guarded)).toEqual(before);
+      expectStoreUnchanged(probe);
       expect(guarded.dispatcher.dispatch('workspaces:create', { name: 'Allowed' }, { kind: 'web', tokenValid: true }).ok).toBe(true);
     } finally {
       guarded.dispose();
@@ -264,10 +274,10 @@ describe('callers and channels', () => {
   it.each(['workspaces:drop', 'WORKSPACES:LIST', 'workspaces:list ', '', '__proto__', 'constructor', 'toString', 'hasOwnProperty', 'app', ':'])(
     'unknown channel %j → E_NOT_FOUND, nothing written',
     (channel) => {
-      const before = dumpTables(core);
+      const probe = probeStore(core);
       const result = dispatch(channel, { name: 'x' });
       expect(result).toMatchObject({ ok: false, error: { code: 'E_NOT_FOUND' } });
-      expect(dumpTables(core)).toEqual(before);
+      expectStoreUnchanged(probe);
     },
   );
 
@@ -275,6 +285,87 @@ describe('callers and channels', () => {
     for (const channel of [42, null, undefined, { toString: () => 'app:info' }, ['app:info']]) {
       expect(dispatch(channel as unknown as string, {})).toMatchObject({ ok: false, error: { code: 'E_NOT_FOUND' } });
     }
+  });
+});
+
+describe('the store-unchanged check used above (probeStore)', () => {
+  const rename = (db: Database.Database, description: string) => db.prepare('UPDATE workspaces SET description = ? WHERE id = ?').run(description, otherId);
+
+  it('answers null when nothing was written, also after reads and refused calls', () => {
+    const probe = probeStore(core);
+    core.ok('workspaces:list', {});
+    expect(dispatch('workspaces:create', { name: '' }).ok).toBe(false);
+    expect(probe.settle()).toBeNull();
+    expect(() => probe.settle()).toThrow(/already been settled/);
+  });
+
+  it('a committed write through a channel: full dumps, "before" as it was, "after" with the change', () => {
+    const reference = dumpTables(core);
+    const probe = probeStore(core);
+    core.ok('workspaces:create', { name: 'Third Team' });
+    const change = probe.settle();
+    expect(change).not.toBeNull();
+    expect(change!.before).toEqual(reference);
+    expect(change!.after).toEqual(dumpTables(core));
+    expect(change!.after).not.toEqual(change!.before);
+  });
+
+  it('a write that was rolled back: dumps are compared and are equal', () => {
+    const probe = probeStore(core);
+    expect(() =>
+      core.db.transaction(() => {
+        rename(core.db, 'rolled back');
+        throw new Error('undo');
+      })(),
+    ).toThrow('undo');
+    const change = probe.settle();
+    expect(change).not.toBeNull();
+    expect(change!.after).toEqual(change!.before);
+  });
+
+  it('an uncommitted change in a transaction left open is seen, as dumpTables on the core sees it', () => {
+    const probe = probeStore(core);
+    core.db.exec('BEGIN');
+    try {
+      rename(core.db, 'uncommitted');
+      const change = probe.settle();
+      expect(change).not.toBeNull();
+      expect(change!.after).not.toEqual(change!.before);
+    } finally {
+      core.db.exec('ROLLBACK');
+    }
+    // Started inside a transaction with uncommitted changes: "before" is the core's own view of
+    // them (a snapshot would not see them), so it dumps in full, and nothing changed since.
+    core.db.exec('BEGIN');
+    try {
+      rename(core.db, 'uncommitted before the probe');
+      const inside = probeStore(core);
+      const change = inside.settle();
+      expect(change).not.toBeNull();
+      expect(change!.before).toEqual(dumpTables(core));
+      expect(change!.after).toEqual(change!.before);
+    } finally {
+      core.db.exec('ROLLBACK');
+    }
+  });
+
+  it('a commit by another connection, and a schema change, are caught', () => {
+    const other = new Database(core.db.name);
+    try {
+      const probe = probeStore(core);
+      rename(other, 'from another connection');
+      const change = probe.settle();
+      expect(change).not.toBeNull();
+      expect(change!.after).not.toEqual(change!.before);
+    } finally {
+      other.close();
+    }
+    const probe = probeStore(core);
+    core.db.exec('CREATE TABLE probe_check (x)');
+    const change = probe.settle();
+    expect(change).not.toBeNull();
+    expect(Object.keys(change!.after)).toContain('probe_check');
+    expect(Object.keys(change!.before)).not.toContain('probe_check');
   });
 });
 
@@ -434,13 +525,14 @@ describe('property: arbitrary JSON never breaks the pipeline', () => {
   function check(channel: ChannelName, input: unknown): boolean {
     // What an HTTP or CLI door would hand over: JSON round-tripped.
     const wire = input === undefined ? undefined : JSON.parse(JSON.stringify(input));
-    const before = dumpTables(core);
+    const probe = probeStore(core);
     let result: Result<unknown> | undefined;
     expect(() => {
       result = dispatch(channel, wire);
     }).not.toThrow();
     expectTyped(channel, result!);
-    if (!result!.ok) expect(dumpTables(core)).toEqual(before);
+    if (result!.ok) probe.release();
+    else expectStoreUnchanged(probe);
     return result!.ok;
   }
 

@@ -2,7 +2,6 @@ import type { z } from 'zod';
 import { CHANNEL_NAMES, isChannelName, type ChannelName } from '../../../shared/contract/channel-names';
 import { contract, type ChannelOutput, type ParsedInput } from '../../../shared/contract/contract';
 import { AppError, type FieldIssue, type Result } from '../../../shared/contract/errors';
-import { toStorageError } from '../store/storage-errors';
 
 /** Who is calling. Each door describes its caller; the door's trust rule judges it. */
 export type Sender =
@@ -30,6 +29,8 @@ export interface DispatcherOptions {
   logError?: (channel: string, error: unknown) => void;
   /** Runs after every call, success or not (announces committed changes). */
   afterCall?: () => void;
+  /** Maps unexpected errors to typed ones (storage: busy, full, read-only, damaged); null = internal. */
+  classifyError?: (error: unknown) => AppError | null;
 }
 
 /**
@@ -72,7 +73,7 @@ export function createDispatcher(handlers: HandlerMap, options: DispatcherOption
       } catch (error) {
         if (error instanceof AppError) return { ok: false, error: error.toPayload() };
         // Busy, disk full, read-only or damaged store: say what happened and what to do, not E_INTERNAL.
-        const storage = toStorageError(error);
+        const storage = options.classifyError?.(error) ?? null;
         if (storage) return { ok: false, error: storage.toPayload() };
         options.logError?.(channel, error);
         return { ok: false, error: { code: 'E_INTERNAL', message: 'Something went wrong; nothing was changed' } };

@@ -60,8 +60,9 @@ export function createCoreServices(ctx: CoreServiceContext, options: CoreService
     onCreated: members.onWorkspaceCreated,
     onOwnerChanged: members.onOwnerChanged,
   });
-  workspaces.ensureInitialized(options.localUserName);
+  // The local user first, so the default workspace is owned (and has its Admin) from creation.
   members.ensureLocalUserAndAdmins(options.localUserName);
+  workspaces.ensureInitialized(options.localUserName);
 
   const usage = createUsageService(ctx, repos.usage, options.jobs, { capabilities: options.capabilities, logError: options.logError });
   const services = {

@@ -4,7 +4,8 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csvToString, writeCsvFile } from '../csv/csv-writer';
 import { openTestCore, type TestCore } from '../testing/temp-core';
-import { isPlainCsvPage, microsCell, usageRawExport } from './export-sources';
+import { createAuditRepository } from '../store/audit-repository';
+import { AUDIT_PAGE_ROWS, isPlainCsvPage, microsCell, usageRawExport } from './export-sources';
 
 let core: TestCore;
 beforeAll(() => {
@@ -98,5 +99,62 @@ describe('usage raw export', () => {
     expect(items).toEqual([{ rows: 2, text: 'first,2026-03-01T00:00:00.000Z,ws,,m,1,1,1,0,0.000001,USD\r\nlast,2026-03-02T23:59:59.999Z,ws,,m,1,1,1,0,0.000001,USD\r\n' }]);
     expect(usageRawExport(core.db, '2027-01-01', '2027-01-02').totalRows).toBe(0);
     expect([...usageRawExport(core.db, '2027-01-01', '2027-01-02').rows]).toEqual([]);
+  });
+});
+
+describe('audit export pages', () => {
+  const FIELDS = ['workspaceId', 'actor', 'action', 'entityType', 'from', 'to'] as const;
+  const sample = { workspaceId: 'ws-a1', actor: 'ana', action: 'workspace.update', entityType: 'workspace', from: '2026-01-01T10:00:00Z', to: '2026-01-03T00:00:00Z' };
+  /** Every combination of active filters. */
+  const combinations = Array.from({ length: 2 ** FIELDS.length }, (_x, mask) =>
+    Object.fromEntries(FIELDS.filter((_f, i) => mask & (1 << i)).map((f) => [f, sample[f]])),
+  );
+
+  beforeAll(() => {
+    core.db
+      .prepare(
+        `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < 3000)
+         INSERT INTO audit_log (at, actor, action, entity_type, entity_id, workspace_id, before_json, after_json)
+         SELECT strftime('%Y-%m-%dT%H:%M:%fZ', '2026-01-01', '+' || (i * 97) || ' seconds'), CASE WHEN i % 3 = 0 THEN 'ana' ELSE 'bo' END,
+                CASE WHEN i % 2 = 0 THEN 'workspace.update' ELSE 'api_key.create' END, CASE WHEN i % 5 = 0 THEN 'api_key' ELSE 'workspace' END,
+                'e' || (i % 7), 'ws-a' || (i % 4), NULL, json_object('i', i) FROM n`,
+      )
+      .run();
+  });
+
+  it('walk every matching entry exactly once, newest first, for every filter combination (same rows as a plain query)', () => {
+    const repo = createAuditRepository(core.db);
+    for (const filter of combinations) {
+      const ids: number[] = [];
+      for (let beforeId = Number.MAX_SAFE_INTEGER; ; ) {
+        const page = repo.exportPage(filter, beforeId, 97);
+        ids.push(...page.map((r) => r.id));
+        if (page.length < 97) break;
+        beforeId = page[page.length - 1]!.id;
+      }
+      const where = Object.keys(filter).map((f) => ({ workspaceId: 'workspace_id = @workspaceId', actor: 'actor = @actor', action: 'action = @action', entityType: 'entity_type = @entityType', from: 'at >= @from', to: 'at < @to' })[f as (typeof FIELDS)[number]]);
+      const bound = { ...filter, ...(filter.from ? { from: new Date(filter.from).toISOString() } : {}), ...(filter.to ? { to: new Date(filter.to).toISOString() } : {}) };
+      const expected = core.db.prepare(`SELECT id FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC`).pluck().all(bound);
+      expect(ids, JSON.stringify(filter)).toEqual(expected);
+      expect(repo.count(filter, null), JSON.stringify(filter)).toBe(expected.length);
+    }
+  });
+
+  it('never sort per page: each page statement walks ids in order (no temp B-tree), whatever the filters', () => {
+    const prepared: string[] = [];
+    const spy = new Proxy(core.db, {
+      get(target, prop, receiver) {
+        if (prop === 'prepare') return (sql: string) => (prepared.push(sql), target.prepare(sql));
+        return Reflect.get(target, prop, receiver) as unknown;
+      },
+    });
+    const repo = createAuditRepository(spy);
+    for (const filter of combinations) {
+      prepared.length = 0;
+      repo.exportPage(filter, 1_000_000, AUDIT_PAGE_ROWS);
+      const sql = prepared.find((s) => s.includes('LIMIT'))!;
+      const plan = (core.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all({ ...sample, beforeId: 1 }) as Array<{ detail: string }>).map((r) => r.detail).join(' | ');
+      expect(plan, JSON.stringify(filter)).not.toMatch(/TEMP B-TREE/);
+    }
   });
 });

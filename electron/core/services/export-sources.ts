@@ -298,9 +298,9 @@ const AUDIT_COLUMNS: CsvColumn<AuditRow>[] = [
   { header: 'after_json', value: (r) => r.afterJson },
 ];
 
-/** What the audit export reads: the same keyset pages as `audit:list`, newest first. */
+/** What the audit export reads: keyset pages by id, newest first, filtered as `audit:list` filters. */
 export interface AuditPages {
-  page(filter: AuditFilter, beforeId: number | null, limit: number): AuditRow[];
+  exportPage(filter: AuditFilter, beforeId: number, limit: number): AuditRow[];
   count(filter: AuditFilter, beforeId: number | null): number;
 }
 
@@ -310,14 +310,14 @@ export interface AuditPages {
  * written while it runs, its own job's included, are not in the file.
  */
 export function auditExport(audit: AuditPages, filter: AuditFilter, startedAt: Date): AnyExportSource {
-  const newest = audit.page({}, null, 1)[0]?.id ?? null;
+  const newest = audit.exportPage({}, Number.MAX_SAFE_INTEGER, 1)[0]?.id ?? null;
   const upTo = newest === null ? null : newest + 1;
   const totalRows = upTo === null ? 0 : audit.count(filter, upTo);
   function* rows(): Generator<AuditRow> {
     if (upTo === null) return;
     let beforeId = upTo;
     for (;;) {
-      const page = audit.page(filter, beforeId, AUDIT_PAGE_ROWS);
+      const page = audit.exportPage(filter, beforeId, AUDIT_PAGE_ROWS);
       yield* page;
       if (page.length < AUDIT_PAGE_ROWS) return;
       beforeId = page[page.length - 1]!.id;

@@ -45,7 +45,7 @@ describe('members and roles', () => {
     expect(core.call('members:delete', { id: bo.id })).toMatchObject({ ok: false, error: { code: 'E_CONFLICT' } });
     core.ok('workspaceMembers:remove', { workspaceId: ws.id, memberId: local.id });
     expect(core.ok('workspaceMembers:list', { workspaceId: ws.id }).items.map((m) => [m.name, m.role])).toEqual([['Bo', 'admin']]);
-    const actions = core.db.prepare("SELECT action FROM audit_log WHERE entity_type = 'workspace_member' ORDER BY id").pluck().all();
+    const actions = core.db.prepare("SELECT action FROM audit_log WHERE entity_type = 'workspace_member' AND workspace_id = ? ORDER BY id").pluck().all(ws.id);
     expect(actions).toEqual(['workspace_member.add', 'workspace_member.add', 'workspace_member.setRole', 'workspace_member.setRole', 'workspace_member.remove']);
   });
 

@@ -26,9 +26,15 @@ import type { UsageImportJournal, UsageImportOwner, UsageRecord, UsageRepository
 import { readUsageCsv, type UsageCsvProgress } from './usage-csv-import';
 import type { ServiceContext } from './service-context';
 
-/** Rows per staging / apply transaction: a few tens of ms each, well under the ~200 ms lock budget. */
-export const STAGE_CHUNK_ROWS = 5_000;
-export const APPLY_CHUNK_ROWS = 5_000;
+/**
+ * Rows per staging / apply transaction: 5,000 to start (a few tens of ms on a laptop), then
+ * adjusted so each transaction takes about CHUNK_TARGET_MS — a slow or busy machine gets smaller
+ * chunks and never holds the write lock near the ~200 ms budget.
+ */
+export const CHUNK_ROWS = 5_000;
+const CHUNK_TARGET_MS = 50;
+const CHUNK_ROWS_MIN = 250;
+const CHUNK_ROWS_MAX = 20_000;
 const DISCARD_CHUNK_ROWS = 20_000;
 /** An import whose owner has not committed a chunk for this long is taken over even if its PID is alive (PID reuse). */
 const STALE_HEARTBEAT_MS = 10 * 60_000;
@@ -77,6 +83,27 @@ function isOrphaned(journal: UsageImportJournal): boolean {
   return !processExists(journal.ownerPid);
 }
 
+/** The next chunk's row count, from how long the last ones took. */
+function chunkSizer() {
+  let rows = CHUNK_ROWS;
+  return {
+    get rows() {
+      return rows;
+    },
+    /** Runs one chunk of `count` rows; a full chunk's time sets the next size (at most ×2 or ÷2 per step). */
+    timed<T>(count: number, fn: () => T): T {
+      const started = performance.now();
+      const result = fn();
+      const ms = performance.now() - started;
+      if (count >= rows) {
+        const ideal = (count * CHUNK_TARGET_MS) / Math.max(ms, 1);
+        rows = Math.round(Math.min(CHUNK_ROWS_MAX, rows * 2, Math.max(CHUNK_ROWS_MIN, rows / 2, ideal)));
+      }
+      return result;
+    },
+  };
+}
+
 function newOwner(): UsageImportOwner {
   return { pid: process.pid, thread: threadId, token: randomBytes(12).toString('hex'), heartbeatMs: Date.now() };
 }
@@ -117,11 +144,13 @@ export function createUsageImports(deps: UsageImportDeps) {
     const progress: UsageCsvProgress = { rowsChecked: 0, problems: 0 };
     let batch: UsageRecord[] = [];
     let nextSeq = 1;
+    let sinceCheckpoint = 0;
+    const sizer = chunkSizer();
     const flush = () => {
       if (progress.problems > 0 || batch.length === 0) return;
       const rows = batch;
       batch = [];
-      if (!ctx.write(() => usage.stageRows(id, beat(owner), nextSeq, rows))) throw lostImport();
+      if (!sizer.timed(rows.length, () => ctx.write(() => usage.stageRows(id, beat(owner), nextSeq, rows)))) throw lostImport();
       nextSeq += rows.length;
     };
     job.setMessage('Checking rows');
@@ -129,7 +158,8 @@ export function createUsageImports(deps: UsageImportDeps) {
     for await (const record of readUsageCsv(input, progress)) {
       // After the first problem nothing more is staged (it will all be discarded), but every row is still checked.
       if (record && progress.problems === 0) batch.push(record);
-      if (progress.rowsChecked % STAGE_CHUNK_ROWS === 0) {
+      if (++sinceCheckpoint >= sizer.rows) {
+        sinceCheckpoint = 0;
         flush();
         job.progress(progress.rowsChecked, null);
         await job.checkpoint();
@@ -185,14 +215,16 @@ export function createUsageImports(deps: UsageImportDeps) {
     job.setMessage('Writing records');
     job.progress(appliedSeq, rows);
     let toldTooLate = false;
+    const sizer = chunkSizer();
     for (;;) {
       if (!ctx.db.open) throw new JobCancelledError('Gatehouse closed while writing the import; it finishes the next time Gatehouse opens');
       if (job.signal.aborted && !toldTooLate) {
         toldTooLate = true;
         job.setMessage('Writing records: too late to cancel, the import finishes');
       }
-      const step = await writeChunkWithRetry(() => {
-        const chunk = usage.stagedRows(id, appliedSeq, APPLY_CHUNK_ROWS);
+      const size = sizer.rows;
+      const step = await writeChunkWithRetry(() => sizer.timed(size, () => {
+        const chunk = usage.stagedRows(id, appliedSeq, size);
         let counts = { inserted: 0, duplicates: 0 };
         let last = appliedSeq;
         if (chunk.length > 0) {
@@ -201,7 +233,7 @@ export function createUsageImports(deps: UsageImportDeps) {
           last = chunk[chunk.length - 1]!.seq;
           if (!usage.markStagedApplied(id, beat(owner), last, counts)) throw lostImport();
         }
-        const finished = chunk.length < APPLY_CHUNK_ROWS;
+        const finished = chunk.length < size;
         if (finished) {
           const totals = { rows, inserted: inserted + counts.inserted, duplicates: duplicates + counts.duplicates };
           ctx.record({
@@ -217,7 +249,7 @@ export function createUsageImports(deps: UsageImportDeps) {
           if (!usage.deleteImportJournal(id, owner)) throw lostImport();
         }
         return { finished, last, counts };
-      });
+      }));
       appliedSeq = step.last;
       inserted += step.counts.inserted;
       duplicates += step.counts.duplicates;
@@ -254,6 +286,7 @@ export function createUsageImports(deps: UsageImportDeps) {
       let rows: number;
       try {
         rows = await stage(job, id, owner, file);
+        job.throwIfCancelled(); // the last moment a cancel leaves nothing
         if (!ctx.write(() => usage.markImportApplying(id, beat(owner), rows))) throw lostImport();
       } catch (error) {
         await discard(id, owner);

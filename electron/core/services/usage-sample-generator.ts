@@ -27,12 +27,20 @@ export interface SamplePlan {
 }
 
 /**
- * Records per generation chunk: each chunk is one IMMEDIATE transaction (records + rollup).
- * Measured on a 2-core box: ~25–40 ms per 10,000-record transaction when idle, plus ~15–30 ms
- * to generate them outside it; under heavy load both roughly triple, still far below the ~200 ms
- * a write may hold the lock.
+ * Generation chunks: each chunk is generated, then written in one IMMEDIATE transaction (records +
+ * rollup), and the job yields between chunks. The size adapts so a chunk takes about
+ * SAMPLE_CHUNK_TARGET_MS: measured on a 2-core box, 10,000 records took ~40 ms to write when idle
+ * but ~270 ms (plus ~100 ms to generate) with the box loaded at 5× its cores, far above the ~100 ms
+ * a write should hold the lock and block the core's thread. Idle boxes settle at the maximum.
  */
-export const SAMPLE_CHUNK_ROWS = 10_000;
+export const SAMPLE_CHUNK = { first: 5_000, min: 500, max: 20_000, targetMs: 50 } as const;
+
+/** The next chunk size after one of `size` records took `tookMs` (at most ×2 or ÷2 per step). */
+export function nextSampleChunkSize(size: number, tookMs: number): number {
+  const scaled = tookMs > 0 ? (size * SAMPLE_CHUNK.targetMs) / tookMs : size * 2;
+  const stepped = Math.min(size * 2, Math.max(size / 2, scaled));
+  return Math.round(Math.min(SAMPLE_CHUNK.max, Math.max(SAMPLE_CHUNK.min, stepped)));
+}
 
 /** Up to `count` next items of `source` (fewer at its end), for chunked writes of a stream. */
 export function takeRecords<T>(source: Iterator<T>, count: number): T[] {

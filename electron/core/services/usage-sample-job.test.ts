@@ -2,7 +2,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { JobStatus } from '../../../shared/contract/job-schemas';
 import { openTestCore, type TestCore } from '../testing/temp-core';
-import { generateSampleRecords, SAMPLE_CHUNK_ROWS, takeRecords } from './usage-sample-generator';
+import { generateSampleRecords, nextSampleChunkSize, SAMPLE_CHUNK, takeRecords } from './usage-sample-generator';
 
 let core: TestCore;
 beforeEach(() => {
@@ -14,7 +14,8 @@ afterEach(async () => {
   core.dispose();
 });
 
-const ROWS = SAMPLE_CHUNK_ROWS * 2 + SAMPLE_CHUNK_ROWS / 2;
+/** Needs at least three chunks whatever the timing (the size at most doubles per chunk). */
+const ROWS = SAMPLE_CHUNK.first * 5;
 const records = () => core.db.prepare('SELECT COUNT(*) FROM usage_records').pluck().get() as number;
 const generateAudits = () =>
   (core.db.prepare("SELECT after_json FROM audit_log WHERE action = 'usage.generate' ORDER BY id").pluck().all() as string[]).map(
@@ -35,7 +36,7 @@ async function watchCounts(jobId: string, onTurn: (turn: number) => void = () =>
 }
 
 describe('sample generation as a chunked job', () => {
-  it('writes in chunks of SAMPLE_CHUNK_ROWS, each its own transaction, yielding between them; one audit entry at the end', async () => {
+  it('writes in chunks, each its own transaction, yielding between them; one audit entry at the end', async () => {
     const started = core.ok('usage:generateSample', { days: 30, rows: ROWS, seed: 9 });
     expect(started).toMatchObject({ kind: 'usage-generate', state: 'running', total: ROWS, unit: 'records', done: 0, result: null });
     expect(started.label).toContain('seed 9');
@@ -46,10 +47,11 @@ describe('sample generation as a chunked job', () => {
       total: ROWS,
       result: { kind: 'usage-generate', inserted: ROWS, duplicates: 0, from: '2026-05-19', to: '2026-06-17', seed: 9 },
     });
-    // Between turns only whole chunks are ever visible, and the store grew chunk by chunk.
-    const seen = [...new Set(counts)];
-    expect(seen.every((n) => n % SAMPLE_CHUNK_ROWS === 0 || n === ROWS)).toBe(true);
-    expect(seen).toEqual(expect.arrayContaining([SAMPLE_CHUNK_ROWS, SAMPLE_CHUNK_ROWS * 2]));
+    // Between turns the store grew chunk by chunk: the first chunk, then at least one more before the end.
+    const between = [...new Set(counts)].filter((n) => n > 0 && n < ROWS);
+    expect(between[0]).toBe(SAMPLE_CHUNK.first);
+    expect(between.length).toBeGreaterThanOrEqual(2);
+    expect([...between].sort((a, b) => a - b)).toEqual(between);
     expect(records()).toBe(ROWS);
     expect(generateAudits()).toEqual([{ days: 30, rows: ROWS, seed: 9, from: '2026-05-19', to: '2026-06-17', inserted: ROWS, duplicates: 0 }]);
     expect(core.db.prepare("SELECT COUNT(*) FROM change_log WHERE entity_type = 'usage'").pluck().get()).toBe(0); // usage never syncs back
@@ -59,14 +61,13 @@ describe('sample generation as a chunked job', () => {
     const started = core.ok('usage:generateSample', { days: 30, rows: ROWS, seed: 4 });
     let cancelled = false;
     const { job } = await watchCounts(started.jobId, () => {
-      if (!cancelled && records() >= SAMPLE_CHUNK_ROWS) {
+      if (!cancelled && records() > 0) {
         cancelled = true;
         core.ok('jobs:cancel', { jobId: started.jobId });
       }
     });
     const kept = records();
-    expect(kept % SAMPLE_CHUNK_ROWS).toBe(0);
-    expect(kept).toBeGreaterThanOrEqual(SAMPLE_CHUNK_ROWS);
+    expect(kept).toBe(SAMPLE_CHUNK.first); // cancelled right after the first chunk: it stops before the next
     expect(kept).toBeLessThan(ROWS);
     expect(job).toMatchObject({ state: 'cancelled', done: kept, result: null, error: { code: 'E_CANCELLED' } });
     expect(job.error!.message).toBe(
@@ -116,6 +117,27 @@ describe('sample generation as a chunked job', () => {
     } finally {
       await reopened.close();
     }
+  });
+});
+
+describe('chunk sizing', () => {
+  it('aims each chunk at the target time, moving at most ×2 or ÷2 per step, within the bounds', () => {
+    const { targetMs, min, max } = SAMPLE_CHUNK;
+    expect(nextSampleChunkSize(4_000, targetMs)).toBe(4_000); // on target: unchanged
+    expect(nextSampleChunkSize(4_000, targetMs * 2)).toBe(2_000); // twice too slow: halved
+    expect(nextSampleChunkSize(4_000, targetMs * 10)).toBe(2_000); // far too slow: still only halved
+    expect(nextSampleChunkSize(4_000, targetMs / 1.6)).toBe(6_400);
+    expect(nextSampleChunkSize(4_000, targetMs / 100)).toBe(8_000); // far too fast: doubled
+    expect(nextSampleChunkSize(4_000, 0)).toBe(8_000); // unmeasurably fast
+    expect(nextSampleChunkSize(max, 1)).toBe(max);
+    expect(nextSampleChunkSize(min, targetMs * 50)).toBe(min);
+    // A loaded box (chunks 4× too slow) shrinks to its size within a few chunks, and recovers.
+    let size: number = SAMPLE_CHUNK.first;
+    const perRecordMs = (targetMs * 4) / SAMPLE_CHUNK.first;
+    for (let i = 0; i < 6; i++) size = nextSampleChunkSize(size, size * perRecordMs);
+    expect(size).toBe(SAMPLE_CHUNK.first / 4);
+    for (let i = 0; i < 6; i++) size = nextSampleChunkSize(size, size * (perRecordMs / 40));
+    expect(size).toBe(max);
   });
 });
 

@@ -6,7 +6,7 @@ import { JobCancelledError, type JobRunner } from '../jobs/job-runner';
 import type { UsageRepository, UsageRollupQuery } from '../store/usage-repository';
 import type { HostCapabilities } from '../host-capabilities';
 import { createUsageImports, type UsageImportInput } from './usage-import-job';
-import { generateSampleRecords, SAMPLE_CHUNK_ROWS, takeRecords, type SampleModel, type SampleWorkspace } from './usage-sample-generator';
+import { generateSampleRecords, nextSampleChunkSize, SAMPLE_CHUNK, takeRecords, type SampleModel, type SampleWorkspace } from './usage-sample-generator';
 import type { ServiceContext } from './service-context';
 
 /** What the usage import job needs from the door: file access (open dialog, CLI FILE, uploads). */
@@ -70,7 +70,7 @@ export function createUsageService(ctx: ServiceContext, usage: UsageRepository, 
     /**
      * `usage:generateSample`: realistic records over the `days` days ending today, across the
      * existing workspaces and their active keys, priced from the model catalog. A job: each chunk
-     * of SAMPLE_CHUNK_ROWS records is one short transaction, the job yields between chunks, and a
+     * (sized to take ~50 ms, see SAMPLE_CHUNK) is one short transaction, the job yields between chunks, and a
      * cancel stops after the current chunk. Written records stay (stable IDs: running the same
      * generation again inserts only the rest). ONE audit entry with the counts: in the last
      * chunk's transaction, or on cancel or failure with the counts so far.
@@ -103,6 +103,7 @@ export function createUsageService(ctx: ServiceContext, usage: UsageRepository, 
           let inserted = 0;
           let duplicates = 0;
           let audited = false;
+          let chunkSize: number = SAMPLE_CHUNK.first;
           const audit = (counts: { inserted: number; duplicates: number }, extra: Record<string, unknown> = {}) =>
             ctx.record({
               at: ctx.now().toISOString(),
@@ -118,7 +119,8 @@ export function createUsageService(ctx: ServiceContext, usage: UsageRepository, 
             job.setMessage('Writing sample records');
             while (done < total) {
               await job.checkpoint();
-              const chunk = takeRecords(records, SAMPLE_CHUNK_ROWS);
+              const chunkStart = performance.now();
+              const chunk = takeRecords(records, Math.min(chunkSize, total - done));
               if (chunk.length === 0) break;
               const last = done + chunk.length >= total;
               const result = ctx.write(() => {
@@ -131,6 +133,7 @@ export function createUsageService(ctx: ServiceContext, usage: UsageRepository, 
               duplicates += result.duplicates;
               done += chunk.length;
               audited = last;
+              chunkSize = nextSampleChunkSize(chunk.length, performance.now() - chunkStart);
               job.progress(done, total);
             }
             if (!audited) ctx.write(() => audit({ inserted, duplicates }));

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -94,6 +95,9 @@ function openCoreIn(dataDir: string, ownsDataDir: boolean, overrides: Partial<Co
       return result.data;
     },
     dispose() {
+      closeProbe(core.db);
+      // The store is deleted right after: its closing checkpoint need not reach the disk first.
+      if (ownsDataDir && core.db.open) core.db.pragma('synchronous = OFF');
       const closing = core.close();
       // Without a running job the store is closed by now and the dir goes at once; otherwise once
       // the jobs have stopped at a chunk boundary.
@@ -105,40 +109,84 @@ function openCoreIn(dataDir: string, ownsDataDir: boolean, overrides: Partial<Co
 
 /** Every row of every user table: compare before/after a failed call to prove nothing changed. */
 export function dumpTables(core: Core): Record<string, unknown[]> {
-  const tables = core.db
+  return dumpDb(core.db);
+}
+
+function dumpDb(db: Database.Database): Record<string, unknown[]> {
+  const tables = db
     .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
     .pluck()
     .all() as string[];
-  return Object.fromEntries(tables.map((t) => [t, core.db.prepare(`SELECT * FROM "${t}"`).all()]));
+  return Object.fromEntries(tables.map((t) => [t, db.prepare(`SELECT * FROM "${t}"`).all()]));
 }
+
+export interface StoreProbe {
+  /**
+   * Null when the store provably holds exactly what it held when the probe started; otherwise both
+   * full dumps (`dumpTables` shape), for the caller to deep-compare as it would have anyway.
+   */
+  settle(): { before: Record<string, unknown[]>; after: Record<string, unknown[]> } | null;
+  /** Ends the probe without checking (the call succeeded and was meant to write). */
+  release(): void;
+}
+
+const watchers = new WeakMap<Database.Database, Database.Database>();
 
 /**
- * The same content as `dumpTables` as one string, one line per row (`table<TAB>cell<TAB>cell…`,
- * after a header line per table naming its columns), for suites that compare the whole store
- * hundreds of times: a string compares in microseconds where a deep equal of ~10k values takes
- * milliseconds, and a failing comparison still diffs line by line, i.e. by row. The encoding is
- * exact and unambiguous per SQLite type (NULL, numbers incl. -0 and ±Infinity, `5n` bigints,
- * JSON-quoted text, `x'…'` blobs), so two snapshots are equal exactly when the dumps are.
+ * Proves a call wrote nothing — what `expect(dumpTables(core)).toEqual(before)` proves — without
+ * reading the whole store (the ~500-row model catalog included) twice per call. A second,
+ * read-only connection holds a read snapshot of the store as it was when the probe started (WAL
+ * keeps that snapshot stable while the core writes). At `settle()` the content is provably
+ * unchanged when the core's connection changed no row (`total_changes()` counts every row an
+ * INSERT/UPDATE/DELETE touched, by triggers too, committed, rolled back or still pending), changed
+ * no schema and saw no other connection commit (`data_version`). Otherwise
+ * `settle()` dumps the snapshot (the "before") and the core's view (the "after") in full.
+ * TestCore.dispose() closes the probe connection.
  */
-export function snapshotTables(core: Core): string {
-  const tables = core.db
-    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
-    .pluck()
-    .all() as string[];
-  const lines: string[] = [];
-  for (const table of tables) {
-    const select = core.db.prepare(`SELECT * FROM "${table}"`).raw(true);
-    lines.push(`# ${table}\t${select.columns().map((c) => c.name).join('\t')}`);
-    for (const row of select.all() as unknown[][]) lines.push(`${table}\t${row.map(encodeCell).join('\t')}`);
+export function probeStore(core: Core): StoreProbe {
+  const db = core.db;
+  if (db.inTransaction) {
+    // The core's view includes uncommitted changes a snapshot would not see: compare in full.
+    const before = dumpDb(db);
+    return { settle: () => ({ before, after: dumpDb(db) }), release: () => {} };
   }
-  return lines.join('\n');
+  let watcher = watchers.get(db);
+  if (!watcher) {
+    watcher = new Database(db.name, { readonly: true, fileMustExist: true });
+    watchers.set(db, watcher);
+  }
+  const reader = watcher;
+  if (reader.inTransaction) reader.exec('ROLLBACK'); // an earlier probe whose test failed before settling
+  reader.exec('BEGIN');
+  reader.prepare('SELECT COUNT(*) FROM sqlite_master').get(); // takes the read snapshot now
+  const marks = () => [
+    db.prepare('SELECT total_changes()').pluck().get(),
+    db.pragma('schema_version', { simple: true }),
+    db.pragma('data_version', { simple: true }),
+  ];
+  const start = marks();
+  let open = true;
+  const end = () => {
+    if (open && reader.inTransaction) reader.exec('COMMIT');
+    open = false;
+  };
+  return {
+    settle() {
+      if (!open) throw new Error('probeStore: this probe has already been settled or released');
+      const now = marks();
+      if (now.every((mark, i) => mark === start[i])) {
+        end();
+        return null;
+      }
+      const before = dumpDb(reader);
+      end();
+      return { before, after: dumpDb(db) };
+    },
+    release: end,
+  };
 }
 
-function encodeCell(value: unknown): string {
-  if (value === null) return 'NULL';
-  if (typeof value === 'number') return Object.is(value, -0) ? '-0' : String(value);
-  if (typeof value === 'bigint') return `${value}n`;
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (Buffer.isBuffer(value)) return `x'${value.toString('hex')}'`;
-  throw new Error(`snapshotTables: unexpected SQLite value ${String(value)}`);
+function closeProbe(db: Database.Database): void {
+  watchers.get(db)?.close();
+  watchers.delete(db);
 }

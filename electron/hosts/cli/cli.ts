@@ -125,6 +125,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       logError: (c, e) => io.err(`[gatehouse] ${c}: ${(e as Error).message ?? e}`),
       // A one-shot command has no one to tell about other processes' writes.
       externalChangePollMs: 0,
+      quickCheck: false,
       ...('run' in request && request.capabilities ? { capabilities: request.capabilities } : {}),
     });
   } catch (error) {
