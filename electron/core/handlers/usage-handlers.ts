@@ -3,7 +3,7 @@ import { defineFeature } from './feature';
 
 export const usageFeature = defineFeature<UsageChannelName>(({ usage }) => ({
   handlers: {
-    'usage:import': (input) => usage.importCsv(input),
+    'usage:import': (input) => usage.startImport(input),
     'usage:generateSample': (input) => usage.generateSample(input),
     'usage:report': (input) => usage.report(input),
     'usage:facets': () => usage.facets(),

@@ -342,8 +342,14 @@ export function createUsageImports(deps: UsageImportDeps) {
      */
     resumeInterrupted(): JobStatus[] {
       if (ctx.db.readonly) return [];
-      return usage
-        .importJournals()
+      let journals: UsageImportJournal[];
+      try {
+        journals = usage.importJournals();
+      } catch (error) {
+        deps.logError?.('usage import resume', error); // never a reason not to open
+        return [];
+      }
+      return journals
         .filter(isOrphaned)
         .map((found) =>
           jobs.start({

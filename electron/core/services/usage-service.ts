@@ -58,7 +58,7 @@ export function createUsageService(ctx: ServiceContext, usage: UsageRepository, 
      * `usage:import`: starts the import job (a resumable, all-or-nothing job, see
      * usage-import-job.ts: every row validated first; duplicates by ID skipped and counted).
      */
-    importCsv(input: UsageImportInput) {
+    startImport(input: UsageImportInput) {
       return imports.start(input);
     },
 

@@ -45,7 +45,6 @@ declare global {
 }
 
 function electronBridge(preload: PreloadBridge): GatehouseBridge {
-  useConnection.getState().set('open');
   return {
     invoke: (channel, input) => preload.invoke(channel, input),
     on(listener) {

@@ -2,7 +2,7 @@ import { create } from 'zustand';
 
 /**
  * How the renderer's link to the core is doing (browser host: the event stream and API calls;
- * Electron: always `open`). `unauthorized` is final for this page: the token in the link is
+ * Electron: IPC, never reported). `unauthorized` is final for this page: the token in the link is
  * missing or belongs to an earlier launch, and only the URL the host printed helps.
  */
 export type ConnectionState = 'connecting' | 'open' | 'unreachable' | 'unauthorized';

@@ -51,5 +51,5 @@ describe('UsageTable', () => {
     expect(screen.getByRole('columnheader', { name: /Cost/ }).getAttribute('aria-sort')).toBe('descending');
     const first = within(table.querySelector('tbody')!).getAllByRole('row')[0]!;
     expect(first.textContent).toContain('USD 100.00'); // 99,999 × 1,000 micros rounded: the largest cost of all 100k
-  });
+  }, 30_000); // 100k rows: ~2 s alone, several times that on a busy CI box next to the other renderer tests
 });
