@@ -134,7 +134,7 @@ describe('two doors writing the same store', () => {
   // SQLITE_BUSY_SNAPSHOT immediately — busy_timeout = 5000 is never consulted — so the user gets
   // E_INTERNAL "Something went wrong" for an ordinary concurrent save instead of waiting its turn.
   // `.immediate(...)` takes the write lock up front and lets busy_timeout serialise the two writers.
-  it('a write committed by another connection during a create does not make the create fail', () => {
+  it('a write committed by another connection during a create does not make the create fail', async () => {
     const dataDir = makeTempDir();
     const other = openTestCore({ dataDir });
     let armed = false;
@@ -159,8 +159,8 @@ describe('two doors writing the same store', () => {
       const result = app.call('workspaces:create', { name: 'From The App' });
       expect(result).toMatchObject({ ok: true });
     } finally {
-      other.close();
-      app.close();
+      await other.close();
+      await app.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
   });

@@ -189,11 +189,11 @@ describe('overview', () => {
 });
 
 describe('persistence', () => {
-  it('the active workspace and data survive reopening the store', () => {
+  it('the active workspace and data survive reopening the store', async () => {
     const dataDir = core.dataDir;
     const ws = core.ok('workspaces:create', { name: 'Persisted' });
     core.ok('workspaces:setActive', { id: ws.id });
-    core.close();
+    await core.close();
     core = openTestCore({ dataDir });
     expect(core.ok('workspaces:getActive', {}).name).toBe('Persisted');
     expect(core.ok('workspaces:list', {}).total).toBe(2);
