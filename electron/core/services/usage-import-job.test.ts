@@ -130,7 +130,9 @@ describe('usage import job', { timeout: 120_000 }, () => {
     const before = dumpTables(core);
     const jobId = startImport(core, big.file);
     const seen = await until(core, jobId, (j) => j.message === 'Checking rows' && j.done > CHUNK_ROWS);
-    expect(count(core, 'usage_import_rows')).toBe(seen.done); // staged before the cancel
+    const staged = count(core, 'usage_import_rows'); // staged before the cancel
+    expect(staged).toBeGreaterThan(0);
+    expect(staged).toBeLessThanOrEqual(seen.done);
     core.ok('jobs:cancel', { jobId });
     const job = await core.jobs.settled(jobId);
     expect(job).toMatchObject({ state: 'cancelled', error: { code: 'E_CANCELLED' } });

@@ -38,7 +38,9 @@ const CHUNK_ROWS_MAX = 20_000;
 const DISCARD_CHUNK_ROWS = 20_000;
 /** An import whose owner has not committed a chunk for this long is taken over even if its PID is alive (PID reuse). */
 const STALE_HEARTBEAT_MS = 10 * 60_000;
-const READ_CHUNK_BYTES = 256 * 1024;
+/** Parsing yields to the event loop at least this often (a read chunk is parsed in one go, so keep it small too). */
+const YIELD_EVERY_MS = 20;
+const READ_CHUNK_BYTES = 64 * 1024;
 /** Apply chunks that hit another process's write lock (after the 5 s busy timeout) are retried this often. */
 const BUSY_RETRIES = 4;
 
@@ -144,7 +146,8 @@ export function createUsageImports(deps: UsageImportDeps) {
     const progress: UsageCsvProgress = { rowsChecked: 0, problems: 0 };
     let batch: UsageRecord[] = [];
     let nextSeq = 1;
-    let sinceCheckpoint = 0;
+    let sinceFlush = 0;
+    let lastYield = performance.now();
     const sizer = chunkSizer();
     const flush = () => {
       if (progress.problems > 0 || batch.length === 0) return;
@@ -158,11 +161,15 @@ export function createUsageImports(deps: UsageImportDeps) {
     for await (const record of readUsageCsv(input, progress)) {
       // After the first problem nothing more is staged (it will all be discarded), but every row is still checked.
       if (record && progress.problems === 0) batch.push(record);
-      if (++sinceCheckpoint >= sizer.rows) {
-        sinceCheckpoint = 0;
+      const full = ++sinceFlush >= sizer.rows;
+      if (full) {
+        sinceFlush = 0;
         flush();
+      }
+      if (full || performance.now() - lastYield >= YIELD_EVERY_MS) {
         job.progress(progress.rowsChecked, null);
         await job.checkpoint();
+        lastYield = performance.now();
       }
     }
     flush();
@@ -196,11 +203,11 @@ export function createUsageImports(deps: UsageImportDeps) {
     }
   }
 
-  /** One apply chunk's transaction; waits and retries a few times while another process holds the write lock. */
-  async function writeChunkWithRetry<T>(fn: () => T): Promise<T> {
+  /** Runs one apply chunk's transaction; waits and retries a few times while another process holds the write lock. */
+  async function retryWhileBusy<T>(write: () => T): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return ctx.write(fn);
+        return write();
       } catch (error) {
         const failure = typed(error, null);
         if (attempt >= BUSY_RETRIES || !(failure instanceof AppError && failure.code === 'E_BUSY')) throw error;
@@ -223,7 +230,8 @@ export function createUsageImports(deps: UsageImportDeps) {
         job.setMessage('Writing records: too late to cancel, the import finishes');
       }
       const size = sizer.rows;
-      const step = await writeChunkWithRetry(() => sizer.timed(size, () => {
+      // Timed with its commit: what the write lock is held for.
+      const step = await retryWhileBusy(() => sizer.timed(size, () => ctx.write(() => {
         const chunk = usage.stagedRows(id, appliedSeq, size);
         let counts = { inserted: 0, duplicates: 0 };
         let last = appliedSeq;
@@ -249,7 +257,7 @@ export function createUsageImports(deps: UsageImportDeps) {
           if (!usage.deleteImportJournal(id, owner)) throw lostImport();
         }
         return { finished, last, counts };
-      }));
+      })));
       appliedSeq = step.last;
       inserted += step.counts.inserted;
       duplicates += step.counts.duplicates;

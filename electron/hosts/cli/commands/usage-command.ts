@@ -55,7 +55,9 @@ async function runImport(client: CoreClient, io: CliIo, json: boolean): Promise<
     if (jobId === null) return void early.push(job); // events may come before the first status (worker client)
     if (job.jobId !== jobId) return;
     latest = job;
-    if (!json && !cancelling && job.state === 'running' && job.message !== null) {
+    // Progress events are throttled: the last one shown may be short of the end, so `done` shows it too.
+    const progressing = (job.state === 'running' && job.message !== null) || (job.state === 'done' && job.total !== null);
+    if (!json && !cancelling && progressing) {
       const line = job.total === null ? `importing… ${job.done} rows checked` : `writing… ${job.done} of ${job.total}`;
       if (line !== shown) io.err((shown = line));
     }
