@@ -11,7 +11,8 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { createCore } from '../electron/core/core';
-import { dayRangeBounds, usageRawBaselineSql, usageRawRange } from '../electron/core/services/export-sources';
+import { dayRangeBounds } from '../electron/core/services/export-sources';
+import { createUsageExportRepository, usageRawBaselineSql } from '../electron/core/store/usage-export-repository';
 import { makeTempDir } from '../electron/core/testing/temp-core';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -114,7 +115,7 @@ async function main(): Promise<void> {
     const baselineOut = path.join(dataDir, 'baseline.csv');
     const exportsDir = path.join(dataDir, 'exports');
     const plan = new Database(dbFile, { readonly: true });
-    const range = usageRawRange(plan, fromIso, toIso);
+    const range = createUsageExportRepository(plan).rawRange(fromIso, toIso);
     const baselineSql = usageRawBaselineSql(fromIso, toIso, range.first!, range.last!);
     const planText = (plan.prepare(`EXPLAIN QUERY PLAN ${baselineSql}`).all() as Array<{ detail: string }>).map((r) => r.detail).join('; ');
     plan.close();

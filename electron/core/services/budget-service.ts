@@ -13,13 +13,19 @@ import {
 } from '../../../shared/domain/budget-math';
 import { currencyDecimals } from '../../../shared/domain/money';
 import type { BudgetRepository, BudgetRow } from '../store/budget-repository';
+import type { UsageRepository } from '../store/usage-repository';
 import type { WorkspaceRepository, WorkspaceRow } from '../store/workspace-repository';
 import type { ServiceContext } from './service-context';
 
 const ALL_WORKSPACES = { search: '', sort: { field: 'name', direction: 'asc' }, page: { index: 0, size: 500 } } as const;
 
 /** Budget thresholds and mode per workspace, and month-to-date spend against the budget. */
-export function createBudgetService(ctx: ServiceContext, budgets: BudgetRepository, workspaces: WorkspaceRepository) {
+export function createBudgetService(
+  ctx: ServiceContext,
+  budgets: BudgetRepository,
+  workspaces: WorkspaceRepository,
+  usage: Pick<UsageRepository, 'spendBetween'>,
+) {
 
   const settingsOf = (workspace: WorkspaceRow, row: BudgetRow | null | undefined): BudgetSettings => ({
     workspaceId: workspace.id,
@@ -81,7 +87,7 @@ export function createBudgetService(ctx: ServiceContext, budgets: BudgetReposito
       const window = monthWindow(ctx.now());
       const settingsById = budgets.all();
       const spend = new Map<string, Map<string, number>>();
-      for (const row of budgets.spendBetween(window.firstDay, window.lastDay)) {
+      for (const row of usage.spendBetween(window.firstDay, window.lastDay)) {
         let byCurrency = spend.get(row.workspaceId);
         if (!byCurrency) spend.set(row.workspaceId, (byCurrency = new Map()));
         byCurrency.set(row.currency, row.costMicros);

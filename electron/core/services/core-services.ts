@@ -5,8 +5,9 @@ import { createAuditRepository } from '../store/audit-repository';
 import { createBudgetRepository } from '../store/budget-repository';
 import { createKeyRepository } from '../store/key-repository';
 import { createMemberRepository } from '../store/member-repository';
-import { createKeyLimitReader, createModelRepository } from '../store/model-repository';
+import { createModelRepository } from '../store/model-repository';
 import { createProviderKeyRepository } from '../store/provider-key-repository';
+import { createUsageExportRepository } from '../store/usage-export-repository';
 import { createUsageRepository } from '../store/usage-repository';
 import { createWorkspaceRepository } from '../store/workspace-repository';
 import { createAppService } from './app-service';
@@ -49,6 +50,7 @@ export function createCoreServices(ctx: CoreServiceContext, options: CoreService
     models: createModelRepository(db),
     providerKeys: createProviderKeyRepository(db),
     usage: createUsageRepository(db),
+    usageExport: createUsageExportRepository(db),
     budgets: createBudgetRepository(db),
   };
   // Audit entries name the laptop's user as a member (editable in Settings).
@@ -64,7 +66,10 @@ export function createCoreServices(ctx: CoreServiceContext, options: CoreService
   members.ensureLocalUserAndAdmins(options.localUserName);
   workspaces.ensureInitialized(options.localUserName);
 
-  const usage = createUsageService(ctx, repos.usage, options.jobs, { capabilities: options.capabilities, logError: options.logError });
+  const usage = createUsageService(ctx, repos.usage, { workspaces: repos.workspaces, keys: repos.keys, models: repos.models }, options.jobs, {
+    capabilities: options.capabilities,
+    logError: options.logError,
+  });
   const services = {
     app: createAppService(ctx, repos, workspaces, options),
     workspaces,
@@ -73,13 +78,13 @@ export function createCoreServices(ctx: CoreServiceContext, options: CoreService
     audit: createAuditService(repos.audit),
     catalog: createModelCatalogService(repos.models),
     grants: createModelGrantService(ctx, repos.models, repos.workspaces),
-    limitChecker: createModelLimitChecker(repos.models, repos.workspaces, createKeyLimitReader(db), ctx.now),
+    limitChecker: createModelLimitChecker(repos.models, repos.workspaces, repos.keys, ctx.now),
     providerKeys: createProviderKeyService(ctx, repos.providerKeys, repos.workspaces, createSecretProtection(options.dataDir, options.capabilities)),
     usage,
-    budgets: createBudgetService(ctx, repos.budgets, repos.workspaces),
+    budgets: createBudgetService(ctx, repos.budgets, repos.workspaces, repos.usage),
     exports: createExportService(
       ctx,
-      { workspaces: repos.workspaces, keys: repos.keys, budgets: repos.budgets, audit: repos.audit, usage, db },
+      { workspaces: repos.workspaces, keys: repos.keys, budgets: repos.budgets, audit: repos.audit, usage, usageExport: repos.usageExport },
       { jobs: options.jobs, capabilities: options.capabilities },
     ),
     jobs: options.jobs,

@@ -5,8 +5,8 @@ import { DEFAULT_BUDGET_MODE, DEFAULT_THRESHOLDS } from '../../../shared/domain/
 import type { HostCapabilities } from '../host-capabilities';
 import type { JobRunner } from '../jobs/job-runner';
 import type { BudgetRepository } from '../store/budget-repository';
-import type { Db } from '../store/database';
 import type { KeyRepository } from '../store/key-repository';
+import type { UsageExportRepository } from '../store/usage-export-repository';
 import type { WorkspaceRepository } from '../store/workspace-repository';
 import { runExportJob } from './export-jobs';
 import { auditExport, keysExport, usageRawExport, usageReportExport, workspacesExport, type AnyExportSource, type AuditPages } from './export-sources';
@@ -21,7 +21,7 @@ export interface ExportServiceDeps {
   budgets: BudgetRepository;
   audit: AuditPages;
   usage: UsageService;
-  db: Db;
+  usageExport: UsageExportRepository;
 }
 
 export interface ExportServiceOptions {
@@ -52,7 +52,7 @@ export function createExportService(ctx: ServiceContext, deps: ExportServiceDeps
         return { source: keysExport(keys, workspace, today()), label: `Export API keys of ${workspace.name}` };
       }
       case 'usage-raw':
-        return { source: usageRawExport(deps.db, input.from, input.to), label: `Export usage records ${input.from} – ${input.to}` };
+        return { source: usageRawExport(deps.usageExport, input.from, input.to), label: `Export usage records ${input.from} – ${input.to}` };
       case 'usage-report':
         // Computed now, from the same service as `usage:report`, so the file equals the page.
         return {

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csvToString, writeCsvFile } from '../csv/csv-writer';
 import { openTestCore, type TestCore } from '../testing/temp-core';
 import { createAuditRepository } from '../store/audit-repository';
+import { createUsageExportRepository } from '../store/usage-export-repository';
 import { AUDIT_PAGE_ROWS, isPlainCsvPage, microsCell, usageRawExport } from './export-sources';
 
 let core: TestCore;
@@ -67,7 +68,7 @@ describe('usage raw export', () => {
         records.forEach((r, i) =>
           insert.run(`${i}${r.id}`, `2026-02-${String(r.day).padStart(2, '0')}T10:00:00.000Z`, r.workspaceId, r.keyId, r.modelId, r.requests, r.tokens, r.tokens, 0, r.cost, r.currency),
         );
-        const source = usageRawExport(core.db, '2026-02-01', '2026-02-28');
+        const source = usageRawExport(createUsageExportRepository(core.db), '2026-02-01', '2026-02-28');
         const out = path.join(core.dataDir, 'raw.csv');
         await writeCsvFile({ path: out, columns: source.columns, rows: source.rows, ...(source.preformatted ? { preformatted: source.preformatted } : {}) });
         // Reference: every row through the column getters, no fast path.
@@ -76,7 +77,7 @@ describe('usage raw export', () => {
           .raw(true)
           .all() as never[];
         expect(fs.readFileSync(out, 'utf8')).toBe(csvToString(source.columns, reference));
-        for (const item of usageRawExport(core.db, '2026-02-01', '2026-02-28').rows as Iterable<unknown>) if (Array.isArray(item)) fallbackRows++;
+        for (const item of usageRawExport(createUsageExportRepository(core.db), '2026-02-01', '2026-02-28').rows as Iterable<unknown>) if (Array.isArray(item)) fallbackRows++;
         else fastRows++;
       }),
       { numRuns: 60 },
@@ -93,12 +94,12 @@ describe('usage raw export', () => {
        VALUES (?, ?, 'ws', NULL, 'm', 1, 1, 1, 0, 1, 'USD')`,
     );
     for (const [id, at] of [['before', '2026-02-28T23:59:59.999Z'], ['first', '2026-03-01T00:00:00.000Z'], ['last', '2026-03-02T23:59:59.999Z'], ['after', '2026-03-03T00:00:00.000Z']]) insert.run(id, at);
-    const source = usageRawExport(core.db, '2026-03-01', '2026-03-02');
+    const source = usageRawExport(createUsageExportRepository(core.db), '2026-03-01', '2026-03-02');
     expect(source.totalRows).toBe(2);
     const items = [...(source.rows as Iterable<{ text: string; rows: number } | unknown[]>)];
     expect(items).toEqual([{ rows: 2, text: 'first,2026-03-01T00:00:00.000Z,ws,,m,1,1,1,0,0.000001,USD\r\nlast,2026-03-02T23:59:59.999Z,ws,,m,1,1,1,0,0.000001,USD\r\n' }]);
-    expect(usageRawExport(core.db, '2027-01-01', '2027-01-02').totalRows).toBe(0);
-    expect([...usageRawExport(core.db, '2027-01-01', '2027-01-02').rows]).toEqual([]);
+    expect(usageRawExport(createUsageExportRepository(core.db), '2027-01-01', '2027-01-02').totalRows).toBe(0);
+    expect([...usageRawExport(createUsageExportRepository(core.db), '2027-01-01', '2027-01-02').rows]).toEqual([]);
   });
 });
 

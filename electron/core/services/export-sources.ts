@@ -13,9 +13,9 @@ import { currencyDecimals } from '../../../shared/domain/money';
 import { minorUnits } from '../csv/csv-cells';
 import type { CsvColumn } from '../csv/csv-writer';
 import type { AuditFilter, AuditRow } from '../store/audit-repository';
-import type { Db } from '../store/database';
 import type { KeyRow } from '../store/key-repository';
 import { changedFields } from '../store/snapshot-diff';
+import { USAGE_RAW_PAGE_ROWS, type UsageExportRepository, type UsageRawPageParams, type UsageRawRow as RawUsageRow } from '../store/usage-export-repository';
 import type { WorkspaceRow } from '../store/workspace-repository';
 
 export interface ExportSource<Row> {
@@ -102,21 +102,9 @@ export const USAGE_RAW_HEADERS = [
   'id', 'time', 'workspace_id', 'key_id', 'model_id', 'requests', 'input_tokens', 'output_tokens', 'cached_tokens', 'cost', 'currency',
 ] as const;
 
-/** Raw columns of one record, in USAGE_RAW_HEADERS order (cost still in micro-units), then `seq`. */
-type RawUsageRow = [string, string, string, string | null, string, number, number, number, number, number, string, number];
 /** A page of records SQLite rendered as CSV text, checked plain by `isPlainCsvPage`. */
 type RawPage = { text: string; rows: number };
 
-const RAW_COLUMNS = 'id, at, workspace_id, key_id, model_id, requests, input_tokens, output_tokens, cached_tokens, cost_micros, currency';
-/**
- * The whole CSV record rendered by SQLite, for the common case of plain cells. Integers print as
- * decimals exactly as `formatNumber` does, the cost as `<whole>.<6 digits>` as `microsCell` does
- * (costs are ≥ 0 by a CHECK), a NULL key as an empty cell. Whether a page needs quoting or
- * neutralising is decided in JS by `isPlainCsvPage`; if it does, it is formatted cell by cell.
- */
-const RAW_LINE_SQL = `id || ',' || at || ',' || workspace_id || ',' || ifnull(key_id, '') || ',' || model_id || ',' || requests || ',' ||
-  input_tokens || ',' || output_tokens || ',' || cached_tokens || ',' || (cost_micros / 1000000) || '.' ||
-  substr('000000' || (cost_micros % 1000000), -6) || ',' || currency || char(13, 10)`;
 const RAW_CELLS_PER_RECORD = 11;
 
 /** `= + - @ TAB` and their full-width forms; CR, LF and NUL are caught by the counts below. */
@@ -150,30 +138,6 @@ export function isPlainCsvPage(text: string, records: number, cells: number): bo
   return commas === records * (cells - 1) && crs === records && lfs === records && text.endsWith('\r\n');
 }
 
-/**
- * The raw export as one SQL statement, for the benchmark's `sqlite3 -csv` baseline: the same rows
- * in the same order with the same cost formatting (quoting aside, which sqlite3 does itself), and
- * the same access path (the `seq` range of the period, read in rowid order).
- */
-export function usageRawBaselineSql(fromIso: string, toIso: string, firstSeq: number, lastSeq: number): string {
-  const quote = (v: string) => `'${v.replace(/'/g, "''")}'`;
-  return `SELECT id, at, workspace_id, key_id, model_id, requests, input_tokens, output_tokens, cached_tokens,
-    (cost_micros / 1000000) || '.' || substr('000000' || (cost_micros % 1000000), -6) AS cost, currency
-    FROM usage_records WHERE seq BETWEEN ${Math.trunc(firstSeq)} AND ${Math.trunc(lastSeq)} AND +at >= ${quote(fromIso)} AND +at < ${quote(toIso)} ORDER BY seq`;
-}
-
-/** COUNT, MIN(seq), MAX(seq) of the records in a period: one aggregate over the `at` index. */
-export function usageRawRange(db: Db, fromIso: string, toIso: string): { n: number; first: number | null; last: number | null } {
-  return db.prepare('SELECT COUNT(*) AS n, MIN(seq) AS first, MAX(seq) AS last FROM usage_records WHERE at >= ? AND at < ?').get(fromIso, toIso) as {
-    n: number;
-    first: number | null;
-    last: number | null;
-  };
-}
-
-/** ~64 KiB of CSV per page: one JS string per page instead of 11 JS values per record. */
-const RAW_PAGE_ROWS = 600;
-
 /** Inclusive UTC day range → half-open ISO bounds on `at`. */
 export function dayRangeBounds(from: string, to: string): { fromIso: string; toIso: string } {
   const end = new Date(Date.parse(`${to}T00:00:00.000Z`) + 86_400_000).toISOString();
@@ -184,31 +148,23 @@ export function dayRangeBounds(from: string, to: string): { fromIso: string; toI
  * Raw usage records in [from, to] (UTC days, inclusive), in the order they were stored (`seq`;
  * the gateway and the generator store them chronologically).
  *
- * Why this shape (measured, see bench/usage-export.bench.ts): the `at` index gives the `seq`
- * range of the period in one aggregate; the rows are then read in rowid order, which is ~1.6×
- * faster than walking the `at` index with a table lookup per row; and SQLite renders each plain
- * record as one string, which is much cheaper than creating 11 JS values per row.
+ * The statements, and why they have this shape (measured), are in store/usage-export-repository.ts.
  * Pages are read with `.all()` rather than one open `iterate()`: between pages the connection is
  * free for other IPC calls while the export awaits its file writes, and an abandoned export
  * leaves no statement open.
  */
-export function usageRawExport(db: Db, from: string, to: string): AnyExportSource {
+export function usageRawExport(records: UsageExportRepository, from: string, to: string): AnyExportSource {
   const { fromIso, toIso } = dayRangeBounds(from, to);
-  const range = usageRawRange(db, fromIso, toIso);
-  const pageWhere = `seq > @after AND seq <= @last AND +at >= @fromIso AND +at < @toIso ORDER BY seq LIMIT ${RAW_PAGE_ROWS}`;
-  const page = db
-    .prepare(`SELECT group_concat(line, '' ORDER BY seq), count(*), max(seq) FROM (SELECT ${RAW_LINE_SQL} AS line, seq FROM usage_records WHERE ${pageWhere})`)
-    .raw(true);
-  const pageRows = db.prepare(`SELECT ${RAW_COLUMNS}, seq FROM usage_records WHERE ${pageWhere}`).raw(true);
+  const range = records.rawRange(fromIso, toIso);
   function* rows(): Generator<RawPage | RawUsageRow> {
     if (range.first === null || range.last === null) return;
-    const params = { after: range.first - 1, last: range.last, fromIso, toIso };
+    const params: UsageRawPageParams = { after: range.first - 1, last: range.last, fromIso, toIso };
     for (;;) {
-      const [text, count, lastSeq] = page.get(params) as [string | null, number, number | null];
+      const { text, count, lastSeq } = records.rawPage(params);
       if (count === 0 || text === null || lastSeq === null) return;
       if (isPlainCsvPage(text, count, RAW_CELLS_PER_RECORD)) yield { text, rows: count };
-      else yield* pageRows.all(params) as RawUsageRow[]; // rare: quoting or neutralising needed
-      if (count < RAW_PAGE_ROWS) return;
+      else yield* records.rawPageRows(params); // rare: quoting or neutralising needed
+      if (count < USAGE_RAW_PAGE_ROWS) return;
       params.after = lastSeq;
     }
   }

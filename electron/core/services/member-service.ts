@@ -76,8 +76,8 @@ export function createMemberService(ctx: ServiceContext, members: MemberReposito
           // First run creates the default workspace before this user exists (older stores were
           // backfilled by migration 010). Like that backfill, this sets the owner without a version
           // bump, and it is not a user's edit (workspace.update) but its own action.
-          for (const ws of members.unownedWorkspaces()) {
-            members.setUnownedWorkspaceOwner(ws.id, local.id);
+          for (const ws of workspaces.unowned()) {
+            workspaces.setOwnerIfUnowned(ws.id, local.id);
             ctx.record({
               at: time,
               actor: ctx.actor(),
@@ -158,7 +158,7 @@ export function createMemberService(ctx: ServiceContext, members: MemberReposito
       return ctx.write(() => {
         const member = requireMember(id);
         if (member.isLocalUser) throw new AppError('E_FORBIDDEN', 'The local user of this laptop cannot be removed');
-        const owned = members.ownedWorkspaceNames(id);
+        const owned = workspaces.namesOwnedBy(id);
         if (owned.length) throw new AppError('E_CONFLICT', `${member.name} owns ${owned.join(', ')}. Choose another owner first.`);
         const soleAdmin = members.soleAdminOf(id);
         if (soleAdmin.length) {

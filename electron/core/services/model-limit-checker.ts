@@ -2,7 +2,8 @@ import type { ParsedInput } from '../../../shared/contract/contract';
 import { AppError } from '../../../shared/contract/errors';
 import type { LimitWarning } from '../../../shared/contract/model-schemas';
 import { formatLimit } from '../../../shared/domain/model-rules';
-import type { createKeyLimitReader, ModelRepository } from '../store/model-repository';
+import type { KeyRepository } from '../store/key-repository';
+import type { ModelRepository } from '../store/model-repository';
 import type { WorkspaceRepository } from '../store/workspace-repository';
 
 /** Enough to act on; a store with more problems than this needs a bulk fix, not a longer list. */
@@ -22,7 +23,7 @@ interface CheckedGrant {
  * not billed by tokens, RPM 0, per-key limits above the workspace's model limit, and the sum of
  * workspace TPMs above an account-level quota.
  */
-export function createModelLimitChecker(models: ModelRepository, workspaces: WorkspaceRepository, keyLimits: ReturnType<typeof createKeyLimitReader>, now: () => Date) {
+export function createModelLimitChecker(models: ModelRepository, workspaces: WorkspaceRepository, keys: Pick<KeyRepository, 'withOwnLimits'>, now: () => Date) {
   return {
     check(input: ParsedInput<'models:checkLimits'>): { warnings: LimitWarning[]; truncated: boolean } {
       if (input.draft && !input.workspaceId) throw AppError.field('E_VALIDATION', 'workspaceId', 'A draft is checked against one workspace: give its ID');
@@ -56,7 +57,7 @@ export function createModelLimitChecker(models: ModelRepository, workspaces: Wor
 
       const byWorkspace = new Map<string, CheckedGrant[]>();
       for (const g of grants) byWorkspace.set(g.workspaceId, [...(byWorkspace.get(g.workspaceId) ?? []), g]);
-      for (const key of keyLimits(now().toISOString())) {
+      for (const key of keys.withOwnLimits(now().toISOString())) {
         if (!inScope(key.workspaceId)) continue;
         for (const g of byWorkspace.get(key.workspaceId) ?? []) {
           if (key.rpmLimit !== null && g.rpmLimit !== null && key.rpmLimit > g.rpmLimit) {

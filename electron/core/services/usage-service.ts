@@ -3,7 +3,10 @@ import { AppError } from '../../../shared/contract/errors';
 import type { UsageReport, UsageReportRow } from '../../../shared/contract/usage-schemas';
 import { addDays, bucketsBetween, USAGE_REPORT_MAX_ROWS, utcDay, type UsageBucket, type UsageGroupBy } from '../../../shared/domain/usage-rules';
 import { JobCancelledError, type JobRunner } from '../jobs/job-runner';
+import type { KeyRepository } from '../store/key-repository';
+import type { ModelRepository } from '../store/model-repository';
 import type { UsageRepository, UsageRollupQuery } from '../store/usage-repository';
+import type { WorkspaceRepository } from '../store/workspace-repository';
 import type { HostCapabilities } from '../host-capabilities';
 import { createUsageImports, type UsageImportInput } from './usage-import-job';
 import { generateSampleRecords, nextSampleChunkSize, SAMPLE_CHUNK, takeRecords, type SampleModel, type SampleWorkspace } from './usage-sample-generator';
@@ -13,6 +16,13 @@ import type { ServiceContext } from './service-context';
 export interface UsageImportOptions {
   capabilities?: HostCapabilities | undefined;
   logError?: ((context: string, error: unknown) => void) | undefined;
+}
+
+/** The other domains usage labels and sample generation read, each through its own repository. */
+export interface UsageDirectory {
+  workspaces: Pick<WorkspaceRepository, 'names' | 'forSampling'>;
+  keys: Pick<KeyRepository, 'names' | 'activeIds'>;
+  models: Pick<ModelRepository, 'labelsAndPrices'>;
 }
 
 /** A usage report request: inclusive UTC days, one grouping, one bucket, optional ID filters (empty = all). */
@@ -33,19 +43,25 @@ export interface UsageReportQuery {
  * carrying counts, never rows; an import stays all or nothing for the user (usage-import-job.ts).
  * They write no change-log entry: usage is pulled from the gateway by sync, never pushed to it.
  */
-export function createUsageService(ctx: ServiceContext, usage: UsageRepository, jobs: JobRunner, importOptions: UsageImportOptions = {}) {
+export function createUsageService(
+  ctx: ServiceContext,
+  usage: UsageRepository,
+  directory: UsageDirectory,
+  jobs: JobRunner,
+  importOptions: UsageImportOptions = {},
+) {
   const imports = createUsageImports({ ctx, usage, jobs, ...importOptions });
 
+  // Names for labels; usage may reference workspaces, keys or models that no longer exist.
   const labeller = (groupBy: UsageGroupBy) => {
     if (groupBy === 'vendor') return (id: string) => id;
-    const sources = usage.labelSources();
-    const workspaceName = new Map(sources.workspaces.map((w) => [w.id, w.name]));
-    if (groupBy === 'workspace') return (id: string) => workspaceName.get(id) ?? `${id} (deleted)`;
     if (groupBy === 'model') {
-      const modelName = new Map(sources.models.map((m) => [m.id, m.displayName]));
+      const modelName = new Map(directory.models.labelsAndPrices().map((m) => [m.id, m.displayName]));
       return (id: string) => modelName.get(id) ?? id;
     }
-    const keys = new Map(sources.keys.map((k) => [k.id, k]));
+    const workspaceName = new Map(directory.workspaces.names().map((w) => [w.id, w.name]));
+    if (groupBy === 'workspace') return (id: string) => workspaceName.get(id) ?? `${id} (deleted)`;
+    const keys = new Map(directory.keys.names().map((k) => [k.id, k]));
     return (id: string) => {
       if (!id) return 'No key';
       const key = keys.get(id);
@@ -76,14 +92,15 @@ export function createUsageService(ctx: ServiceContext, usage: UsageRepository, 
      * chunk's transaction, or on cancel or failure with the counts so far.
      */
     generateSample(input: ParsedInput<'usage:generateSample'>) {
-      const sources = usage.labelSources();
-      const activeKeys = new Set(usage.activeKeyIds(ctx.now().toISOString()));
-      const workspaces: SampleWorkspace[] = usage.sampleWorkspaces().map((w) => ({
+      const keys = directory.keys.names();
+      const activeKeys = new Set(directory.keys.activeIds(ctx.now().toISOString()));
+      const workspaces: SampleWorkspace[] = directory.workspaces.forSampling().map((w) => ({
         ...w,
-        keyIds: sources.keys.filter((k) => k.workspaceId === w.id && activeKeys.has(k.id)).map((k) => k.id),
+        keyIds: keys.filter((k) => k.workspaceId === w.id && activeKeys.has(k.id)).map((k) => k.id),
       }));
       if (workspaces.length === 0) throw new AppError('E_CONFLICT', 'Create a workspace first: sample usage is spread over existing workspaces');
-      const models: SampleModel[] = sources.models
+      const models: SampleModel[] = directory.models
+        .labelsAndPrices()
         .filter((m) => m.inputPricePerMTokUsd !== null && m.outputPricePerMTokUsd !== null)
         .map((m) => ({ id: m.id, inputPricePerMTokUsd: m.inputPricePerMTokUsd!, outputPricePerMTokUsd: m.outputPricePerMTokUsd! }));
       const seed = input.seed ?? Math.floor(ctx.now().getTime() / 1000) % 2 ** 31;

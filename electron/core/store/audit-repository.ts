@@ -22,6 +22,7 @@ export interface AuditFilter {
   to?: string | undefined;
 }
 
+// Read model: joins workspaces for the workspace name of each entry (list, detail, export).
 // Workspace names come from the entry itself when the workspace is gone (deleted workspaces stay readable).
 const COLUMNS = `a.id, a.at, a.actor, a.action, a.entity_type AS entityType, a.entity_id AS entityId, a.workspace_id AS workspaceId,
   COALESCE(w.name, CASE WHEN a.entity_type = 'workspace' THEN json_extract(COALESCE(a.after_json, a.before_json), '$.name') END) AS workspaceName,

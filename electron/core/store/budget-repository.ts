@@ -9,13 +9,7 @@ export interface BudgetRow {
   updatedAt: string;
 }
 
-export interface MonthSpendRow {
-  workspaceId: string;
-  currency: string;
-  costMicros: number;
-}
-
-/** Budget settings per workspace and month-to-date spend read from the daily usage rollup. */
+/** Budget settings per workspace (spend is read from the usage rollup by usage-repository's spendBetween). */
 export function createBudgetRepository(db: Db) {
   const byWorkspace = db.prepare(
     'SELECT workspace_id AS workspaceId, thresholds, mode, version, updated_at AS updatedAt FROM workspace_budgets WHERE workspace_id = ?',
@@ -24,11 +18,6 @@ export function createBudgetRepository(db: Db) {
   const upsert = db.prepare(
     `INSERT INTO workspace_budgets (workspace_id, thresholds, mode, version, updated_at) VALUES (@workspaceId, @thresholds, @mode, @version, @updatedAt)
      ON CONFLICT (workspace_id) DO UPDATE SET thresholds = excluded.thresholds, mode = excluded.mode, version = excluded.version, updated_at = excluded.updated_at`,
-  );
-  // usage_daily's primary key starts with `day`, so the month is a range scan of the rollup.
-  const spendBetween = db.prepare(
-    `SELECT workspace_id AS workspaceId, currency, SUM(cost_micros) AS costMicros
-       FROM usage_daily WHERE day >= ? AND day <= ? GROUP BY workspace_id, currency`,
   );
 
   type Raw = Omit<BudgetRow, 'thresholds'> & { thresholds: string };
@@ -44,9 +33,6 @@ export function createBudgetRepository(db: Db) {
     },
     save(row: BudgetRow): void {
       upsert.run({ ...row, thresholds: JSON.stringify(row.thresholds) });
-    },
-    spendBetween(firstDay: string, lastDay: string): MonthSpendRow[] {
-      return spendBetween.all(firstDay, lastDay) as MonthSpendRow[];
     },
   };
 }

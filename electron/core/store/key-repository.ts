@@ -64,6 +64,13 @@ export function createKeyRepository(db: Db) {
   );
   const remove = db.prepare('DELETE FROM api_keys WHERE id = ?');
   const hashesOf = db.prepare('SELECT secret_hash AS secretHash, previous_secret_hash AS previousSecretHash FROM api_keys WHERE id = ?');
+  const names = db.prepare('SELECT id, workspace_id AS workspaceId, name FROM api_keys');
+  const activeIds = db.prepare(`SELECT id FROM api_keys WHERE ${ACTIVE_KEY_CONDITION}`).pluck();
+  const withOwnLimits = db.prepare(
+    `SELECT id, workspace_id AS workspaceId, name, rpm_limit AS rpmLimit, tpm_limit AS tpmLimit FROM api_keys
+      WHERE (rpm_limit IS NOT NULL OR tpm_limit IS NOT NULL) AND ${ACTIVE_KEY_CONDITION}
+      ORDER BY workspace_id, name, id`,
+  );
   const byHash = db.prepare(
     `SELECT ${COLUMNS}, CASE WHEN secret_hash = @hash THEN 'current' ELSE 'previous' END AS matched FROM api_keys
       WHERE secret_hash = @hash OR (previous_secret_hash = @hash AND previous_valid_until > @now)`,
@@ -83,6 +90,13 @@ export function createKeyRepository(db: Db) {
     delete: (id: string) => void remove.run(id),
     hashesOf: (id: string) => hashesOf.get(id) as KeyHashes | undefined,
     findByHash: (hash: string, now: string) => byHash.get({ hash, now }) as (KeyRow & { matched: 'current' | 'previous' }) | undefined,
+    /** Every key's name and workspace, revoked and expired ones included (usage labels). */
+    names: () => names.all() as Array<{ id: string; workspaceId: string; name: string }>,
+    /** IDs of the keys active at `now` (not revoked, not expired). */
+    activeIds: (now: string) => activeIds.all({ now }) as string[],
+    /** Active keys that carry their own RPM/TPM limit (the limit checker compares them with grants). */
+    withOwnLimits: (now: string) =>
+      withOwnLimits.all({ now }) as Array<{ id: string; workspaceId: string; name: string; rpmLimit: number | null; tpmLimit: number | null }>,
   };
 }
 export type KeyRepository = ReturnType<typeof createKeyRepository>;

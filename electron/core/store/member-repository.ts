@@ -59,15 +59,13 @@ export function createMemberRepository(db: Db) {
   const setRole = db.prepare('UPDATE workspace_members SET role = @role, updated_at = @at WHERE workspace_id = @workspaceId AND member_id = @memberId');
   const removeMember = db.prepare('DELETE FROM workspace_members WHERE workspace_id = ? AND member_id = ?');
   const adminCount = db.prepare("SELECT COUNT(*) FROM workspace_members WHERE workspace_id = ? AND role = 'admin'").pluck();
-  /** Workspaces where this member is the only admin. */
+  /** Workspaces where this member is the only admin. Read model: joins workspaces for their names. */
   const soleAdminOf = db.prepare(
     `SELECT w.name FROM workspace_members wm JOIN workspaces w ON w.id = wm.workspace_id
       WHERE wm.member_id = ? AND wm.role = 'admin'
         AND (SELECT COUNT(*) FROM workspace_members x WHERE x.workspace_id = wm.workspace_id AND x.role = 'admin') = 1`,
   ).pluck();
-  const ownedWorkspaceNames = db.prepare('SELECT name FROM workspaces WHERE owner_member_id = ? ORDER BY name_key').pluck();
-  const unowned = db.prepare('SELECT id, owner, version FROM workspaces WHERE owner_member_id IS NULL ORDER BY created_at, id');
-  const setUnownedOwner = db.prepare('UPDATE workspaces SET owner_member_id = ? WHERE id = ? AND owner_member_id IS NULL');
+  // Read model: workspaces joined with their admins, for the first-run "every workspace has an Admin" check.
   const workspacesWithoutAdmin = db.prepare(
     "SELECT id FROM workspaces w WHERE NOT EXISTS (SELECT 1 FROM workspace_members wm WHERE wm.workspace_id = w.id AND wm.role = 'admin')",
   ).pluck();
@@ -98,10 +96,6 @@ export function createMemberRepository(db: Db) {
     adminCount: (workspaceId: string) => adminCount.get(workspaceId) as number,
     soleAdminOf: (memberId: string) => soleAdminOf.all(memberId) as string[],
     workspacesWithoutAdmin: () => workspacesWithoutAdmin.all() as string[],
-    ownedWorkspaceNames: (memberId: string) => ownedWorkspaceNames.all(memberId) as string[],
-    /** Workspaces nobody owns yet (first run, before the local user exists). */
-    unownedWorkspaces: () => unowned.all() as Array<{ id: string; owner: string; version: number }>,
-    setUnownedWorkspaceOwner: (workspaceId: string, memberId: string) => void setUnownedOwner.run(memberId, workspaceId),
   };
 }
 export type MemberRepository = ReturnType<typeof createMemberRepository>;

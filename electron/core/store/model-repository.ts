@@ -1,7 +1,6 @@
 import type { Model } from '../../../shared/contract/model-schemas';
 import type { ModelSortField, ModelType } from '../../../shared/domain/model-rules';
 import type { Db } from './database';
-import { ACTIVE_KEY_CONDITION } from './key-repository';
 
 export interface ModelFilter {
   /** Already normalised with `normalizeModelSearch`. */
@@ -70,6 +69,10 @@ export function createModelRepository(db: Db) {
   let catalogVersionCache: string | null = null;
   const byIds = db.prepare(`SELECT ${MODEL_COLUMNS} FROM models WHERE id IN (SELECT value FROM json_each(?))`);
   const catalogVersion = db.prepare('SELECT MAX(catalog_version) FROM models').pluck();
+  const labelsAndPrices = db.prepare(
+    `SELECT id, display_name AS displayName, vendor, input_price_per_mtok_usd AS inputPricePerMTokUsd,
+            output_price_per_mtok_usd AS outputPricePerMTokUsd FROM models`,
+  );
   const vendorFacets = db.prepare(
     `SELECT vendor, COUNT(*) AS count FROM models WHERE (@search = '' OR instr(name_key, @search) > 0) GROUP BY vendor ORDER BY vendor COLLATE NOCASE`,
   );
@@ -136,6 +139,15 @@ export function createModelRepository(db: Db) {
     getMany(ids: string[]): Map<string, Model> {
       return new Map((byIds.all(JSON.stringify(ids)) as RawModel[]).map((raw) => [raw.id, toModel(raw)]));
     },
+    /** Every model's name, vendor and token prices (usage labels, sample pricing). */
+    labelsAndPrices: () =>
+      labelsAndPrices.all() as Array<{
+        id: string;
+        displayName: string;
+        vendor: string;
+        inputPricePerMTokUsd: number | null;
+        outputPricePerMTokUsd: number | null;
+      }>,
     catalogVersion: () => (catalogVersionCache ??= (catalogVersion.get() as string | null) ?? ''),
     invalidateCatalogVersion: () => {
       catalogVersionCache = null;
@@ -156,14 +168,3 @@ export function createModelRepository(db: Db) {
   };
 }
 export type ModelRepository = ReturnType<typeof createModelRepository>;
-
-/** Active API keys that carry their own RPM/TPM limit (the limit checker compares them with grants). */
-export function createKeyLimitReader(db: Db) {
-  const statement = db.prepare(
-    `SELECT id, workspace_id AS workspaceId, name, rpm_limit AS rpmLimit, tpm_limit AS tpmLimit FROM api_keys
-      WHERE (rpm_limit IS NOT NULL OR tpm_limit IS NOT NULL) AND ${ACTIVE_KEY_CONDITION}
-      ORDER BY workspace_id, name, id`,
-  );
-  return (now: string) =>
-    statement.all({ now }) as Array<{ id: string; workspaceId: string; name: string; rpmLimit: number | null; tpmLimit: number | null }>;
-}

@@ -1,6 +1,5 @@
 import type { UsageBucket, UsageGroupBy } from '../../../shared/domain/usage-rules';
 import type { Db } from './database';
-import { ACTIVE_KEY_CONDITION } from './key-repository';
 
 /** One usage record as stored. `at` is a full ISO-8601 UTC instant ('YYYY-MM-DDTHH:MM:SS.sssZ'). */
 export interface UsageRecord {
@@ -97,6 +96,12 @@ export interface StagedUsageRecord extends UsageRecord {
   seq: number;
 }
 
+export interface MonthSpendRow {
+  workspaceId: string;
+  currency: string;
+  costMicros: number;
+}
+
 interface RollupDelta extends UsageAmounts {
   day: string;
   workspaceId: string;
@@ -131,13 +136,10 @@ export function createUsageRepository(db: Db) {
   const facetModels = db.prepare('SELECT DISTINCT model_id FROM usage_daily').pluck();
   const facetKeys = db.prepare('SELECT DISTINCT workspace_id AS workspaceId, key_id AS keyId FROM usage_daily');
 
-  const workspaceNames = db.prepare('SELECT id, name FROM workspaces');
-  const keyNames = db.prepare('SELECT id, workspace_id AS workspaceId, name FROM api_keys');
-  const activeKeyIds = db.prepare(`SELECT id FROM api_keys WHERE ${ACTIVE_KEY_CONDITION}`).pluck();
-  const sampleWorkspaces = db.prepare('SELECT id, currency, monthly_budget_minor AS monthlyBudgetMinor FROM workspaces ORDER BY created_at, id');
-  const models = db.prepare(
-    `SELECT id, display_name AS displayName, vendor, input_price_per_mtok_usd AS inputPricePerMTokUsd,
-            output_price_per_mtok_usd AS outputPricePerMTokUsd FROM models`,
+  // usage_daily's primary key starts with `day`, so a month is a range scan of the rollup.
+  const spendBetween = db.prepare(
+    `SELECT workspace_id AS workspaceId, currency, SUM(cost_micros) AS costMicros
+       FROM usage_daily WHERE day >= ? AND day <= ? GROUP BY workspace_id, currency`,
   );
 
   const journalColumns = `id, state, owner_pid AS ownerPid, owner_thread AS ownerThread, owner_token AS ownerToken, heartbeat_ms AS heartbeatMs,
@@ -184,6 +186,7 @@ export function createUsageRepository(db: Db) {
     if (!statement) {
       const bucket = BUCKET_SQL[query.bucket];
       const group = GROUP_SQL[query.groupBy];
+      // Read model: joins models for the vendor of each row when grouping by vendor.
       const join = query.groupBy === 'vendor' ? 'LEFT JOIN models m ON m.id = d.model_id' : '';
       // The records source reshapes raw rows like rollup rows, so both answer with the same SQL.
       const from =
@@ -337,27 +340,9 @@ export function createUsageRepository(db: Db) {
       return runReport('records', query);
     },
 
-    /** Names for labels; usage may reference workspaces, keys or models that no longer exist. */
-    labelSources() {
-      return {
-        workspaces: workspaceNames.all() as Array<{ id: string; name: string }>,
-        keys: keyNames.all() as Array<{ id: string; workspaceId: string; name: string }>,
-        models: models.all() as Array<{
-          id: string;
-          displayName: string;
-          vendor: string;
-          inputPricePerMTokUsd: number | null;
-          outputPricePerMTokUsd: number | null;
-        }>,
-      };
-    },
-
-    activeKeyIds(now: string): string[] {
-      return activeKeyIds.all({ now }) as string[];
-    },
-
-    sampleWorkspaces(): Array<{ id: string; currency: string; monthlyBudgetMinor: number }> {
-      return sampleWorkspaces.all() as Array<{ id: string; currency: string; monthlyBudgetMinor: number }>;
+    /** Spend per workspace and currency over [firstDay, lastDay] (UTC days), from the rollup: what budgets count. */
+    spendBetween(firstDay: string, lastDay: string): MonthSpendRow[] {
+      return spendBetween.all(firstDay, lastDay) as MonthSpendRow[];
     },
 
     summary(): { records: number; firstDay: string | null; lastDay: string | null } {

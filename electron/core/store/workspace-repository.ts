@@ -22,6 +22,7 @@ export interface WorkspaceRow {
 
 export type WorkspaceWritable = Omit<WorkspaceRow, 'keyCount' | 'memberCount'>;
 
+// Read model: joins members (owner name), api_keys (keyCount) and workspace_members (memberCount) for the workspace list and detail.
 // keyCount = active keys (not revoked, not expired), the number the per-workspace limit counts.
 const SELECT_COLUMNS = `
   id, name, description, environment, region, status,
@@ -82,6 +83,11 @@ export function createWorkspaceRepository(db: Db, now: () => Date) {
     'SELECT currency, SUM(monthly_budget_minor) AS amountMinor FROM workspaces GROUP BY currency ORDER BY currency',
   );
   const countByEnvironment = db.prepare('SELECT COUNT(*) FROM workspaces WHERE environment = ?').pluck();
+  const names = db.prepare('SELECT id, name FROM workspaces');
+  const namesOwnedBy = db.prepare('SELECT name FROM workspaces WHERE owner_member_id = ? ORDER BY name_key').pluck();
+  const unowned = db.prepare('SELECT id, owner, version FROM workspaces WHERE owner_member_id IS NULL ORDER BY created_at, id');
+  const setOwnerIfUnowned = db.prepare('UPDATE workspaces SET owner_member_id = ? WHERE id = ? AND owner_member_id IS NULL');
+  const forSampling = db.prepare('SELECT id, currency, monthly_budget_minor AS monthlyBudgetMinor FROM workspaces ORDER BY created_at, id');
   const listStatements = new Map<string, { rows: ReturnType<Db['prepare']>; total: ReturnType<Db['prepare']> }>();
 
   const params = (row: WorkspaceWritable, nameKey: string) => ({ ...row, nameKey, isDefault: row.isDefault ? 1 : 0 });
@@ -106,6 +112,26 @@ export function createWorkspaceRepository(db: Db, now: () => Date) {
     },
     budgetTotals(): Array<{ currency: string; amountMinor: number }> {
       return budgetTotals.all() as Array<{ currency: string; amountMinor: number }>;
+    },
+    /** Every workspace's name (usage labels). */
+    names(): Array<{ id: string; name: string }> {
+      return names.all() as Array<{ id: string; name: string }>;
+    },
+    /** What sample usage generation spreads records over, oldest workspace first. */
+    forSampling(): Array<{ id: string; currency: string; monthlyBudgetMinor: number }> {
+      return forSampling.all() as Array<{ id: string; currency: string; monthlyBudgetMinor: number }>;
+    },
+    /** Names of the workspaces this member owns, by name. */
+    namesOwnedBy(memberId: string): string[] {
+      return namesOwnedBy.all(memberId) as string[];
+    },
+    /** Workspaces nobody owns yet (first run, before the local user exists). */
+    unowned(): Array<{ id: string; owner: string; version: number }> {
+      return unowned.all() as Array<{ id: string; owner: string; version: number }>;
+    },
+    /** Sets the owner member of a workspace that has none (no version bump: see member-service). */
+    setOwnerIfUnowned(workspaceId: string, memberId: string): void {
+      setOwnerIfUnowned.run(memberId, workspaceId);
     },
     insert(row: WorkspaceWritable, nameKey: string): void {
       insert.run(params(row, nameKey));
