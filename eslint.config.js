@@ -72,7 +72,7 @@ export const layers = [
   {
     name: 'main',
     files: ['electron/main/**'],
-    allowFiles: ['shared/**', 'electron/main/**', 'electron/core/client/**', 'electron/core/static-assets', 'electron/core/host-capabilities'],
+    allowFiles: ['shared/**', 'electron/main/**', 'electron/core/client/**', 'electron/core/static-assets', 'electron/core/host-capabilities', 'electron/core/publish-file'],
     allowPackages: ['electron', 'node:*'],
     tests: { allowFiles: ['electron/core/testing/**'], allowPackages: testRunner },
     reason: 'The Electron shell is thin: it reaches the core through its client.',

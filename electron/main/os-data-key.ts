@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { HostCapabilities } from '../core/host-capabilities';
+import { publishFileOnce } from '../core/publish-file';
 
 export const WRAPPED_KEY_FILE_NAME = 'provider-keys.wrapped';
 const DATA_KEY_BYTES = 32;
@@ -60,20 +61,11 @@ function readWrapped(file: string): Buffer | null {
  * Publishes a freshly wrapped key atomically: a fully written 0600 temp file, hard-linked into
  * place (fails with EEXIST if another process won; then its key is the one used).
  */
-function createWrapped(dataDir: string, file: string, safeStorage: SafeStorageLike): void {
-  fs.mkdirSync(dataDir, { recursive: true });
+function createWrapped(file: string, safeStorage: SafeStorageLike): void {
   const key = randomBytes(DATA_KEY_BYTES);
   const wrapped = safeStorage.encryptString(key.toString('base64'));
   key.fill(0);
-  const temp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  fs.writeFileSync(temp, wrapped, { mode: 0o600, flag: 'wx' });
-  try {
-    fs.linkSync(temp, file);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  } finally {
-    fs.rmSync(temp, { force: true });
-  }
+  publishFileOnce(file, wrapped);
 }
 
 function unwrap(wrapped: Buffer, safeStorage: SafeStorageLike): Buffer | null {
@@ -99,7 +91,7 @@ export function loadOsDataKey(dataDir: string, safeStorage: SafeStorageLike): Os
   let created = false;
   if (!wrapped) {
     if (backend === 'basic_text') return { state: 'unavailable', reason: 'no OS keyring was found (Linux basic_text backend)' };
-    createWrapped(dataDir, file, safeStorage);
+    createWrapped(file, safeStorage);
     wrapped = readWrapped(file);
     created = true;
     if (!wrapped) return { state: 'unreadable', reason: `${WRAPPED_KEY_FILE_NAME} vanished while it was created` };

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { AppError } from '../../../shared/contract/errors';
 import type { ProtectionScheme } from '../../../shared/domain/provider-key-rules';
 import type { HostCapabilities } from '../host-capabilities';
+import { publishFileOnce } from '../publish-file';
 
 export const KEY_FILE_NAME = 'provider-keys.key';
 
@@ -128,16 +129,7 @@ export function createKeyFileBox(dataDir: string): SecretBox {
 
   /** Hard-linking a fully written temp file publishes it atomically and fails if another process won. */
   const create = () => {
-    fs.mkdirSync(dataDir, { recursive: true });
-    const temp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-    fs.writeFileSync(temp, randomBytes(DATA_KEY_BYTES), { mode: 0o600, flag: 'wx' });
-    try {
-      fs.linkSync(temp, file);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    } finally {
-      fs.rmSync(temp, { force: true });
-    }
+    publishFileOnce(file, randomBytes(DATA_KEY_BYTES));
   };
 
   return {

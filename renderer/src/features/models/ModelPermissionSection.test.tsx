@@ -5,27 +5,10 @@ import type { Model } from '../../../../shared/contract/model-schemas';
 import type { Workspace } from '../../../../shared/contract/workspace-schemas';
 import type { Result } from '../../../../shared/contract/errors';
 import { setBridgeForTests } from '../../ipc/bridge';
+import { workspaceFixture } from '../../ipc/testing/workspace-fixture';
 import { ModelPermissionSection } from './ModelPermissionSection';
 
-const workspace: Workspace = {
-  id: 'ws-research01',
-  name: 'Research',
-  description: '',
-  environment: 'production',
-  region: 'global',
-  status: 'active',
-  owner: 'ana',
-  ownerMemberId: 'mem-ana00001',
-  monthlyBudgetMinor: 0,
-  currency: 'USD',
-  isDefault: false,
-  keyCount: 0,
-  keyLimit: 20,
-  memberCount: 1,
-  version: 1,
-  createdAt: '2026-01-01T00:00:00.000Z',
-  updatedAt: '2026-01-01T00:00:00.000Z',
-};
+const workspace: Workspace = workspaceFixture({ id: 'ws-research01', name: 'Research' });
 
 /** 30 text models from Acme (t00–t29) and 12 image models from Pixel (i00–i11). */
 const catalog: Model[] = [

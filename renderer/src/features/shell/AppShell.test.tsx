@@ -5,29 +5,12 @@ import type { Workspace } from '../../../../shared/contract/workspace-schemas';
 import { setBridgeForTests } from '../../ipc/bridge';
 import { resetConnectionForTests, useConnection } from '../../ipc/connection-store';
 import { installFakeBridge, ok } from '../../ipc/testing/fake-bridge';
+import { workspaceFixture } from '../../ipc/testing/workspace-fixture';
 import { useAppStore } from '../../stores/app-store';
 import { useDataVersions } from '../../stores/data-versions';
 import { AppShell } from './AppShell';
 
-const workspace = (id: string, name: string): Workspace => ({
-  id,
-  name,
-  description: '',
-  environment: 'production',
-  region: 'global',
-  status: 'active',
-  owner: 'ana',
-  ownerMemberId: 'mem-ana00001',
-  monthlyBudgetMinor: 0,
-  currency: 'USD',
-  isDefault: id === 'ws-default00001',
-  keyCount: 0,
-  keyLimit: 20,
-  memberCount: 1,
-  version: 1,
-  createdAt: '2026-01-01T00:00:00.000Z',
-  updatedAt: '2026-01-01T00:00:00.000Z',
-});
+const workspace = (id: string, name: string): Workspace => workspaceFixture({ id, name, isDefault: id === 'ws-default00001' });
 
 const info = (storage: AppInfo['storage']): AppInfo => ({
   name: 'Gatehouse',

@@ -4,28 +4,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Workspace } from '../../../../shared/contract/workspace-schemas';
 import type { Result } from '../../../../shared/contract/errors';
 import { setBridgeForTests } from '../../ipc/bridge';
+import { workspaceFixture } from '../../ipc/testing/workspace-fixture';
 import { AppShell } from '../shell/AppShell';
 import { useAppStore } from '../../stores/app-store';
 
-const base: Workspace = {
-  id: 'ws-default00001',
-  name: 'Default Workspace',
-  description: '',
-  environment: 'production',
-  region: 'global',
-  status: 'active',
-  owner: 'ana',
-  ownerMemberId: 'mem-ana00001',
-  monthlyBudgetMinor: 0,
-  currency: 'USD',
-  isDefault: true,
-  keyCount: 0,
-  keyLimit: 20,
-  memberCount: 1,
-  version: 1,
-  createdAt: '2026-01-01T00:00:00.000Z',
-  updatedAt: '2026-01-01T00:00:00.000Z',
-};
+const base: Workspace = workspaceFixture({ id: 'ws-default00001', name: 'Default Workspace', isDefault: true });
 
 /** A scripted bridge: records calls and answers like the core would for these scenarios. */
 function installBridge(createResult: (input: { name: string }) => Result<unknown>) {
