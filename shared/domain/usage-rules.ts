@@ -26,8 +26,6 @@ export const USAGE_REPORT_MAX_ROWS = 200_000;
 /** Sample generation through IPC; the CLI may ask for more (10M for the benchmark). */
 export const USAGE_SAMPLE_MAX_ROWS = 10_000_000;
 export const USAGE_SAMPLE_MAX_DAYS = 730;
-/** CSV import text through IPC (the browser host raises its body cap for this channel to match). */
-export const USAGE_IMPORT_MAX_CHARS = 64 * 1024 * 1024;
 
 const DAY_MS = 86_400_000;
 
