@@ -88,3 +88,27 @@ export function refuseTooLarge(req: http.IncomingMessage, res: http.ServerRespon
   req.once('close', () => finish(false));
   req.resume();
 }
+
+/**
+ * The shared front of every body-carrying endpoint: POST only, the token checked before any of the
+ * body is kept, and a declared size over `maxBytes` refused before reading. Returns true when the
+ * request may proceed (the caller still counts bytes while streaming: Content-Length can be absent).
+ */
+export function admitPost(req: http.IncomingMessage, res: http.ServerResponse, tokenValid: boolean, maxBytes: number, tooLargeMessage: string): boolean {
+  if (req.method !== 'POST') {
+    res.writeHead(405, { ...SECURITY_HEADERS, Allow: 'POST' }).end();
+    return false;
+  }
+  if (!tokenValid) {
+    // Nothing of an unauthenticated body is kept; it is dropped while the 401 goes out.
+    req.resume();
+    sendUnauthorized(res);
+    return false;
+  }
+  const declared = declaredLength(req);
+  if (declared !== null && declared > maxBytes) {
+    refuseTooLarge(req, res, tooLargeMessage);
+    return false;
+  }
+  return true;
+}

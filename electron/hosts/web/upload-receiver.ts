@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import type http from 'node:http';
-import { declaredLength, refuseTooLarge, SECURITY_HEADERS, sendError, sendJson, sendUnauthorized } from './http-util';
+import { admitPost, refuseTooLarge, sendError, sendJson } from './http-util';
 import { uploadPath } from './host-folders';
 
 /** The largest upload the browser host accepts (a usage CSV for one import). */
@@ -17,21 +17,7 @@ export const UPLOAD_TOO_LARGE = 'The file is larger than 2 GiB, the most the bro
  */
 export function receiveUpload(req: http.IncomingMessage, res: http.ServerResponse, options: { uploadsDir: string; tokenValid: boolean; maxBytes?: number }): void {
   const maxBytes = options.maxBytes ?? MAX_UPLOAD_BYTES;
-  if (req.method !== 'POST') {
-    res.writeHead(405, { ...SECURITY_HEADERS, Allow: 'POST' }).end();
-    return;
-  }
-  if (!options.tokenValid) {
-    // Nothing of an unauthenticated body is stored; it is dropped while the 401 goes out.
-    req.resume();
-    sendUnauthorized(res);
-    return;
-  }
-  const declared = declaredLength(req);
-  if (declared !== null && declared > maxBytes) {
-    refuseTooLarge(req, res, UPLOAD_TOO_LARGE);
-    return;
-  }
+  if (!admitPost(req, res, options.tokenValid, maxBytes, UPLOAD_TOO_LARGE)) return;
 
   const uploadId = `upl-${randomBytes(16).toString('hex')}`;
   const target = uploadPath(options.uploadsDir, uploadId);

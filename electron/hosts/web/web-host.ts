@@ -7,7 +7,7 @@ import { APP_CSP, contentTypeFor, resolveStaticAsset } from '../../core/static-a
 import { createEventStreams, EVENTS_PATH } from './event-stream';
 import { isExportDownloadPath, serveExportDownload } from './export-download';
 import { createWebHostFolders, removeStaleFiles, type WebHostFolders } from './host-folders';
-import { bearerValid, declaredLength, refuseTooLarge, SECURITY_HEADERS, sendError, sendJson, sendUnauthorized } from './http-util';
+import { admitPost, bearerValid, refuseTooLarge, SECURITY_HEADERS, sendError, sendJson } from './http-util';
 import { receiveUpload } from './upload-receiver';
 
 export interface WebHostOptions {
@@ -51,20 +51,7 @@ const SWEEP_MS = 10 * 60 * 1000;
  * The body is capped at 1 MiB (413 with an E_LIMIT body); without a valid token → 401.
  */
 function serveInvoke(req: http.IncomingMessage, res: http.ServerResponse, client: CoreClient, tokenValid: boolean): void {
-  if (req.method !== 'POST') {
-    res.writeHead(405, { ...SECURITY_HEADERS, Allow: 'POST' }).end();
-    return;
-  }
-  if (!tokenValid) {
-    req.resume();
-    sendUnauthorized(res);
-    return;
-  }
-  const declared = declaredLength(req);
-  if (declared !== null && declared > MAX_INVOKE_BODY_BYTES) {
-    refuseTooLarge(req, res, INVOKE_TOO_LARGE);
-    return;
-  }
+  if (!admitPost(req, res, tokenValid, MAX_INVOKE_BODY_BYTES, INVOKE_TOO_LARGE)) return;
   const chunks: Buffer[] = [];
   let size = 0;
   const onData = (chunk: Buffer) => {
