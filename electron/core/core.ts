@@ -43,6 +43,8 @@ export interface CoreOptions {
    * still gets a typed E_STORAGE from any damaged page it reads.
    */
   quickCheck?: boolean;
+  /** Resume interrupted imports at open (default true); one-shot CLI commands other than import skip it. */
+  resumeInterruptedWork?: boolean;
 }
 
 export interface Core {
@@ -115,6 +117,7 @@ export function createCore(options: CoreOptions): Core {
       capabilities: options.capabilities,
       jobs,
       logError,
+      resumeInterruptedWork: options.resumeInterruptedWork,
     });
   } catch (error) {
     db.close();

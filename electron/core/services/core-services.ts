@@ -33,6 +33,8 @@ export interface CoreServicesOptions {
   storeHealth: () => StoreHealth;
   capabilities?: HostCapabilities | undefined;
   jobs: JobRunner;
+  /** Finish or discard work a crash interrupted (default true; false for one-shot commands). */
+  resumeInterruptedWork?: boolean | undefined;
   logError?: ((context: string, error: unknown) => void) | undefined;
 }
 
@@ -90,7 +92,8 @@ export function createCoreServices(ctx: CoreServiceContext, options: CoreService
     jobs: options.jobs,
   };
   // Imports a crash interrupted resume as jobs (a plain read first: nothing to do, nothing written).
-  usage.resumeInterruptedImports();
+  // A one-shot door (a CLI read) opts out: it would close before the job ends and wait for it.
+  if (options.resumeInterruptedWork !== false) usage.resumeInterruptedImports();
   return services;
 }
 export type CoreServices = ReturnType<typeof createCoreServices>;

@@ -126,6 +126,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       // A one-shot command has no one to tell about other processes' writes.
       externalChangePollMs: 0,
       quickCheck: false,
+      // Only the commands that run jobs stay open long enough to finish an interrupted import.
+      resumeInterruptedWork: 'run' in request,
       ...('run' in request && request.capabilities ? { capabilities: request.capabilities } : {}),
     });
   } catch (error) {
