@@ -7,6 +7,7 @@ import { KEY_CHANNEL_NAMES } from './key-channels';
 import { MEMBER_CHANNEL_NAMES } from './member-channels';
 import { MODEL_CHANNEL_NAMES } from './model-channels';
 import { PROVIDER_KEY_CHANNEL_NAMES } from './provider-key-channels';
+import { SYNC_CHANNEL_NAMES } from './sync-channels';
 import { USAGE_CHANNEL_NAMES } from './usage-channels';
 import { WORKSPACE_CHANNEL_NAMES } from './workspace-channels';
 
@@ -26,6 +27,7 @@ export const CHANNEL_NAMES = [
   ...BUDGET_CHANNEL_NAMES,
   ...EXPORT_CHANNEL_NAMES,
   ...JOB_CHANNEL_NAMES,
+  ...SYNC_CHANNEL_NAMES,
 ] as const;
 export type ChannelName = (typeof CHANNEL_NAMES)[number];
 

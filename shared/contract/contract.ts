@@ -10,6 +10,7 @@ import { keyContract } from './key-schemas';
 import { memberContract } from './member-schemas';
 import { modelContract } from './model-schemas';
 import { providerKeyContract } from './provider-key-schemas';
+import { syncContract } from './sync-schemas';
 import { usageContract } from './usage-schemas';
 import { workspaceContract } from './workspace-schemas';
 
@@ -28,6 +29,7 @@ export const contract = {
   ...budgetContract,
   ...exportContract,
   ...jobContract,
+  ...syncContract,
 } satisfies { [C in ChannelName]: ChannelDefinition };
 
 export type Contract = typeof contract;

@@ -11,6 +11,8 @@ export const ERROR_CODES = [
   'E_STORAGE',
   /** A job was cancelled (by the user or because Gatehouse is closing). */
   'E_CANCELLED',
+  /** A remote gateway was unreachable, refused the request, or answered something invalid. */
+  'E_REMOTE',
   'E_INTERNAL',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

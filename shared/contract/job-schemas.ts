@@ -3,8 +3,8 @@ import type { ChannelDefinition } from './channel-definition';
 import { ERROR_CODES } from './errors';
 import type { JobChannelName } from './job-channels';
 
-/** Every kind of long work runs on the one job runner (sync joins later). */
-export const JOB_KINDS = ['export', 'usage-import', 'usage-generate'] as const;
+/** Every kind of long work runs on the one job runner. */
+export const JOB_KINDS = ['export', 'usage-import', 'usage-generate', 'sync-plan', 'sync-apply', 'sync-usage'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 /** `waiting`: started but not yet working (e.g. the user is choosing a file). */
@@ -40,6 +40,27 @@ export const jobResultSchema = z.discriminatedUnion('kind', [
     to: z.string(),
     seed: z.int(),
   }),
+  /** The stored plan (read it with sync:getPlan) and its counts. */
+  z.strictObject({
+    kind: z.literal('sync-plan'),
+    runId: z.string(),
+    planHash: z.string(),
+    create: z.int(),
+    update: z.int(),
+    delete: z.int(),
+    pull: z.int(),
+    conflict: z.int(),
+  }),
+  z.strictObject({
+    kind: z.literal('sync-apply'),
+    runId: z.string(),
+    state: z.string(),
+    done: z.int(),
+    failed: z.int(),
+    conflict: z.int(),
+    skipped: z.int(),
+  }),
+  z.strictObject({ kind: z.literal('sync-usage'), records: z.int(), inserted: z.int(), duplicates: z.int(), pages: z.int() }),
 ]);
 export type JobResult = z.infer<typeof jobResultSchema>;
 
@@ -52,7 +73,7 @@ export const jobStatusSchema = z.strictObject({
   /** Work done so far and expected (null while unknown), counted in `unit`. */
   done: z.int().min(0),
   total: z.int().min(0).nullable(),
-  unit: z.enum(['rows', 'records', 'bytes']),
+  unit: z.enum(['rows', 'records', 'bytes', 'operations']),
   /** Units per second over the running time; null until measurable. */
   ratePerSecond: z.number().min(0).nullable(),
   /** Seconds left at the current rate; null when the total or rate is unknown. */

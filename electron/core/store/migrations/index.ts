@@ -11,6 +11,7 @@ import { migration008Usage } from './008-usage';
 import { migration009Budgets } from './009-budgets';
 import { migration010WorkspaceOwnerBackfill } from './010-workspace-owner-backfill';
 import { migration011UsageImportStaging } from './011-usage-import-staging';
+import { migration012Sync } from './012-sync';
 
 export interface Migration {
   version: number;
@@ -27,6 +28,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration009Budgets,
   migration010WorkspaceOwnerBackfill,
   migration011UsageImportStaging,
+  migration012Sync,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

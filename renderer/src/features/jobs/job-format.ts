@@ -11,6 +11,7 @@ const UNIT_NOUNS: Record<JobStatus['unit'], readonly [string, string]> = {
   rows: ['row', 'rows'],
   records: ['record', 'records'],
   bytes: ['byte', 'bytes'],
+  operations: ['operation', 'operations'],
 };
 
 /** "12,500 rows/s"; bytes as KiB/MiB per second. */
