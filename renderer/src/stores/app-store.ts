@@ -4,7 +4,7 @@ import type { Workspace } from '../../../shared/contract/workspace-schemas';
 import type { WorkspaceSortField } from '../../../shared/domain/workspace-rules';
 import { errorMessage, invoke } from '../ipc/client';
 
-export type PageId = 'overview' | 'workspaces' | 'keys' | 'models' | 'providerKeys' | 'usage' | 'members' | 'audit' | 'settings';
+export type PageId = 'overview' | 'workspaces' | 'keys' | 'models' | 'providerKeys' | 'usage' | 'members' | 'audit' | 'sync' | 'settings';
 
 export interface NavigationSlice {
   page: PageId;

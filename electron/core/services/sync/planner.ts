@@ -92,6 +92,21 @@ export interface PlannerOutput {
 }
 
 const keyOf = (type: string, id: string) => `${type}:${id}`;
+
+/**
+ * A workspace role is one per (workspace, member): its entity id in links, cache and plans is
+ * `<workspaceId>/<memberId>`; every other resource's entity id is its own id.
+ */
+export function entityIdOf(type: ResourceType, id: string, parentId: string | null): string {
+  return type === 'workspace_member' ? `${parentId ?? ''}/${id}` : id;
+}
+/** The resource id (and workspace) inside an entity id. */
+export function splitEntityId(type: ResourceType, entityId: string): { id: string; parentId: string | null } {
+  if (type !== 'workspace_member') return { id: entityId, parentId: null };
+  const slash = entityId.indexOf('/');
+  return { parentId: entityId.slice(0, slash), id: entityId.slice(slash + 1) };
+}
+const memberOf = (entityId: string) => entityId.slice(entityId.indexOf('/') + 1);
 /** Fields a gateway never returns (plus the local-only fingerprint of a provider secret). */
 const writeOnlyOf = (type: ResourceType): readonly string[] => (type === 'provider_key' ? ['secret_fingerprint'] : WRITE_ONLY_FIELDS[type]);
 const nameKey = (name: unknown) => String(name).normalize('NFKC').toLowerCase();
@@ -147,7 +162,7 @@ export function planSync(input: PlannerInput): PlannerOutput {
     return found.localJson === canonicalJson(local ?? null) && found.remoteJson === canonicalJson(remote ?? null) ? found.choice : null;
   };
 
-  const localByKey = new Map(input.local.map((l) => [keyOf(l.type, l.id), l]));
+  const localByKey = new Map(input.local.map((l) => [keyOf(l.type, entityIdOf(l.type, l.id, l.parentId)), l]));
   const remoteWorkspaces = input.remote.filter((r) => r.type === 'workspace');
   const localWorkspaces = input.local.filter((l) => l.type === 'workspace');
 
@@ -199,17 +214,20 @@ export function planSync(input: PlannerInput): PlannerOutput {
   const toLocalId = (type: string, remoteRef: string) => linkByRemote.get(keyOf(type, remoteRef))?.localId ?? remoteRef;
   const toRemoteRef = (type: string, localId: string) => linkByLocal.get(keyOf(type, localId))?.remoteRef ?? localId;
   const localIdOfRemote = (r: RemoteResource): string => {
-    const linked = linkByRemote.get(keyOf(r.type, r.id));
+    const linked = linkByRemote.get(keyOf(r.type, entityIdOf(r.type, r.id, r.parent_id)));
     if (linked) return linked.localId;
     if (WORKSPACE_DOCUMENTS.includes(r.type)) return toLocalId('workspace', r.id);
-    if (r.type === 'workspace_member') return toLocalId('member', r.id);
+    if (r.type === 'workspace_member') return `${toLocalId('workspace', r.parent_id ?? '')}/${toLocalId('member', r.id)}`;
     return r.id;
   };
   const remoteRefOfLocal = (l: { type: ResourceType; id: string }): string => {
     const linked = linkByLocal.get(keyOf(l.type, l.id));
     if (linked) return linked.remoteRef;
     if (WORKSPACE_DOCUMENTS.includes(l.type)) return toRemoteRef('workspace', l.id);
-    if (l.type === 'workspace_member') return toRemoteRef('member', l.id);
+    if (l.type === 'workspace_member') {
+      const { id, parentId } = splitEntityId(l.type, l.id);
+      return `${toRemoteRef('workspace', parentId ?? '')}/${toRemoteRef('member', id)}`;
+    }
     return l.id;
   };
 
@@ -265,10 +283,10 @@ export function planSync(input: PlannerInput): PlannerOutput {
   for (const l of input.local) {
     if (l.type === 'workspace' && heldLocalWorkspaces.has(l.id)) continue;
     if (l.parentId && heldLocalWorkspaces.has(l.parentId)) {
-      if (!linkByLocal.has(keyOf(l.type, l.id))) heldChanges += 1;
+      if (!linkByLocal.has(keyOf(l.type, entityIdOf(l.type, l.id, l.parentId)))) heldChanges += 1;
       continue;
     }
-    const e = entity(l.type, l.id);
+    const e = entity(l.type, entityIdOf(l.type, l.id, l.parentId));
     e.local = l;
     e.parentId = l.parentId;
     e.remoteParentRef = l.parentId ? toRemoteRef('workspace', l.parentId) : null;
@@ -277,7 +295,7 @@ export function planSync(input: PlannerInput): PlannerOutput {
     if ((r.type === 'workspace' && heldRemoteWorkspaces.has(r.id)) || (r.parent_id && heldRemoteWorkspaces.has(r.parent_id))) continue;
     const e = entity(r.type, localIdOfRemote(r));
     e.remote = r;
-    e.remoteRef = r.id;
+    e.remoteRef = entityIdOf(r.type, r.id, r.parent_id);
     e.remoteParentRef = r.parent_id;
     if (!e.local) e.parentId = r.parent_id ? toLocalId('workspace', r.parent_id) : null;
     const t = translate(r);
@@ -401,7 +419,7 @@ export function planSync(input: PlannerInput): PlannerOutput {
         return d;
       }
       const d = draft('conflict', 'none', changedFields(type, base, flatten(type, L), 'local', wo));
-      d.conflicts = [{ type, localId: e.localId, path: '*', reason: 'deleted-remotely', base: B, local: L, remote: null, message: 'Deleted on the remote, changed here' }];
+      d.conflicts = [{ type, localId: e.localId, path: '*', reason: 'deleted-remotely', base: visible(type, B), local: visible(type, L), remote: null, message: 'Deleted on the remote, changed here' }];
       return d;
     }
 
@@ -432,7 +450,7 @@ export function planSync(input: PlannerInput): PlannerOutput {
         return d;
       }
       const d = draft('conflict', 'none', changedFields(type, base, flatten(type, R), 'remote', wo));
-      d.conflicts = [{ type, localId: e.localId, path: '*', reason: 'deleted-locally', base: B, local: null, remote: R, message: 'Deleted here, changed on the remote' }];
+      d.conflicts = [{ type, localId: e.localId, path: '*', reason: 'deleted-locally', base: visible(type, B), local: null, remote: visible(type, R), message: 'Deleted here, changed on the remote' }];
       return d;
     }
 
@@ -508,14 +526,15 @@ export function planSync(input: PlannerInput): PlannerOutput {
     d.localAction = 'none';
     d.send = null;
     d.pull = undefined;
-    const data = reason === 'deleted-locally' ? d.entity.remoteData ?? null : d.entity.local?.data ?? null;
+    const raw = reason === 'deleted-locally' ? d.entity.remoteData : d.entity.local?.data;
+    const data = raw ? visible('workspace', raw as Record<string, Json>) : null;
     d.conflicts = [
       {
         type: 'workspace',
         localId: d.entity.localId,
         path: '*',
         reason,
-        base: d.entity.base ?? null,
+        base: d.entity.base ? visible('workspace', d.entity.base) : null,
         local: reason === 'deleted-locally' ? null : data,
         remote: reason === 'deleted-locally' ? data : null,
         message,
@@ -550,11 +569,11 @@ export function planSync(input: PlannerInput): PlannerOutput {
       for (const x of ordered) {
         if (!isDelete(x) || ordOf.get(x)! >= ord) continue;
         if (e.type === 'workspace' && x.entity.parentId === e.localId && WORKSPACE_CHILDREN.includes(x.entity.type)) deps.add(ordOf.get(x)!);
-        if (e.type === 'member' && x.entity.type === 'workspace_member' && x.entity.localId === e.localId) deps.add(ordOf.get(x)!);
+        if (e.type === 'member' && x.entity.type === 'workspace_member' && memberOf(x.entity.localId) === e.localId) deps.add(ordOf.get(x)!);
       }
     } else {
       if (WORKSPACE_CHILDREN.includes(e.type)) dep('workspace', e.parentId, creates);
-      if (e.type === 'workspace_member') dep('member', e.localId, creates);
+      if (e.type === 'workspace_member') dep('member', memberOf(e.localId), creates);
       const data = (d.send ?? d.pull ?? undefined) as Record<string, Json> | undefined;
       if (e.type === 'workspace' && data) dep('member', data['owner_member_id'] as string | null, creates);
       if (e.type === 'provider_access' && data) for (const pk of Object.keys((data['entries'] as Record<string, Json>) ?? {})) dep('provider_key', pk, creates);
@@ -662,6 +681,13 @@ function unflattenResult(type: ResourceType, merged: MergedPath[]): Record<strin
   return unflatten(type, flat);
 }
 
+/** Data as a plan may show it: write-only values (key hashes, the secret fingerprint) left out. */
+function visible(type: ResourceType, data: Record<string, Json>): Record<string, Json> {
+  const out = { ...data };
+  for (const f of writeOnlyOf(type)) delete out[f];
+  return out;
+}
+
 /** Canonical hash of a resource's data (what "unchanged since the plan" compares). */
 export function hashData(data: Record<string, unknown>): string {
   return createHash('sha256').update(canonicalJson(data)).digest('hex');
@@ -727,7 +753,7 @@ function labelFor(e: Entity, names: Names): string {
     case 'member':
       return `member ${String(data['email'] ?? names.member(e.localId) ?? e.localId)}`;
     case 'workspace_member':
-      return `role of ${names.member(e.localId) ?? e.localId} in ${ws}`;
+      return `role of ${names.member(memberOf(e.localId)) ?? memberOf(e.localId)} in ${ws}`;
     case 'model_grants':
       return `model access of ${ws}`;
     case 'budget':

@@ -13,13 +13,13 @@ import { resourcePath, type RemoteResource, type ResourceType } from '../../../.
 import type { JobHandle } from '../../jobs/job-runner';
 import type { SyncOpRow, SyncRepository } from '../../store/sync-repository';
 import type { ServiceContext } from '../service-context';
-import { hashData, hashPlan, planSync, type PlanOpDetail, type PlannerLocal } from './planner';
+import { entityIdOf, hashData, hashPlan, planSync, splitEntityId, type PlanOpDetail, type PlannerLocal } from './planner';
 import type { RemoteAdapter, WriteOutcome } from './gasa-adapter';
 
 /** What the engine needs of the local store (services/sync/local-state). */
 export interface EngineLocalState {
   readAll(): PlannerLocal[];
-  read(type: ResourceType, id: string): PlannerLocal | null;
+  read(type: ResourceType, id: string, parentId?: string | null): PlannerLocal | null;
   /** Inside ctx.write: writes one pulled resource (null data = delete) with its audit entry. */
   applyPulled(change: { type: ResourceType; id: string; parentId: string | null; data: Record<string, unknown> | null }, remoteName: string): unknown;
 }
@@ -148,7 +148,7 @@ export function createSyncEngine(options: SyncEngineOptions) {
     cursor = asOf!;
     ctx.write(() => {
       repo.clearCache(remoteId);
-      for (const r of all) repo.cacheResource(remoteId, r.type, r.id, r, r.version);
+      for (const r of all) repo.cacheResource(remoteId, r.type, entityIdOf(r.type, r.id, r.parent_id), r, r.version);
       repo.setCursor(remoteId, 'changes', cursor, iso());
     });
     await followChanges(remoteId, adapter, cursor, job);
@@ -166,8 +166,9 @@ export function createSyncEngine(options: SyncEngineOptions) {
       const next = page.next_cursor;
       ctx.write(() => {
         for (const change of page.changes) {
-          if (change.op === 'delete' || !change.resource) repo.uncacheResource(remoteId, change.type, change.id);
-          else repo.cacheResource(remoteId, change.type, change.id, change.resource, change.version);
+          const ref = entityIdOf(change.type, change.id, change.parent_id);
+          if (change.op === 'delete' || !change.resource) repo.uncacheResource(remoteId, change.type, ref);
+          else repo.cacheResource(remoteId, change.type, ref, change.resource, change.version);
         }
         repo.setCursor(remoteId, 'changes', next, iso());
       });
@@ -371,11 +372,11 @@ export function createSyncEngine(options: SyncEngineOptions) {
           repo.deleteLink(remoteId, op.type, op.localId);
           repo.uncacheResource(remoteId, op.type, detail.remoteRef);
         } else {
-          if (result.resource) repo.cacheResource(remoteId, result.resource.type, result.resource.id, result.resource, result.resource.version);
+          if (result.resource) cacheRemote(remoteId, result.resource);
           let base = detail.base ?? {};
           if (detail.pull !== undefined && localStillAsPlanned(op, detail)) {
-            local.applyPulled({ type: op.type, id: op.localId, parentId: detail.parentId, data: detail.pull }, conn.remote.name);
-            base = local.read(op.type, op.localId)?.data ?? base;
+            local.applyPulled({ type: op.type, id: splitEntityId(op.type, op.localId).id, parentId: detail.parentId, data: detail.pull }, conn.remote.name);
+            base = readLocal(op)?.data ?? base;
           }
           repo.setLink(remoteId, { entityType: op.type, localId: op.localId, remoteRef: detail.remoteRef, base }, at);
         }
@@ -384,7 +385,7 @@ export function createSyncEngine(options: SyncEngineOptions) {
         return 'done';
       }
       if (result.kind === 'conflict') {
-        if (result.current) repo.cacheResource(remoteId, result.current.type, result.current.id, result.current, result.current.version);
+        if (result.current) cacheRemote(remoteId, result.current);
         repo.finishOp(runId, op.ord, 'conflict', attempts, result.status, `Changed on the remote since the plan: ${result.message}`, at);
         return 'conflict';
       }
@@ -395,18 +396,23 @@ export function createSyncEngine(options: SyncEngineOptions) {
 
   function commitPull(remoteId: string, remoteName: string, op: PlanOp, detail: PlanOpDetail) {
     const at = iso();
-    local.applyPulled({ type: op.type, id: op.localId, parentId: detail.parentId, data: detail.pull ?? null }, remoteName);
+    local.applyPulled({ type: op.type, id: splitEntityId(op.type, op.localId).id, parentId: detail.parentId, data: detail.pull ?? null }, remoteName);
     if (detail.pull === null) {
       repo.deleteLink(remoteId, op.type, op.localId);
     } else {
-      const after = local.read(op.type, op.localId);
+      const after = readLocal(op);
       repo.setLink(remoteId, { entityType: op.type, localId: op.localId, remoteRef: detail.remoteRef, base: after?.data ?? detail.pull ?? {} }, at);
     }
     repo.clearResolutions(remoteId, op.type, op.localId);
   }
 
+  const cacheRemote = (remoteId: string, r: RemoteResource) => repo.cacheResource(remoteId, r.type, entityIdOf(r.type, r.id, r.parent_id), r, r.version);
+  const readLocal = (op: PlanOp) => {
+    const { id, parentId } = splitEntityId(op.type, op.localId);
+    return local.read(op.type, id, parentId ?? op.workspaceId);
+  };
   const localStillAsPlanned = (op: PlanOp, detail: PlanOpDetail) => {
-    const now = local.read(op.type, op.localId);
+    const now = readLocal(op);
     return (now ? hashData(now.data) : null) === detail.localHash;
   };
   const assertLocalUnchanged = (op: PlanOp, detail: PlanOpDetail) => {
@@ -414,7 +420,7 @@ export function createSyncEngine(options: SyncEngineOptions) {
   };
 
   function buildRequest(op: PlanOp, detail: PlanOpDetail): JournalRequest {
-    const path = resourcePath(op.type, detail.remoteRef, detail.remoteParentRef);
+    const path = resourcePath(op.type, splitEntityId(op.type, detail.remoteRef).id, detail.remoteParentRef);
     if (op.kind === 'delete') return { method: 'DELETE', path, ifMatch: op.expectEtag ?? '"v0"' };
     const request: JournalRequest = { method: 'PUT', path, body: { data: detail.send ?? {} } };
     if (op.kind === 'create') request.ifNoneMatch = '*';
@@ -513,7 +519,7 @@ function verb(op: PlanOp): string {
 function changeLogKeys(op: PlanOp): string[] {
   switch (op.type) {
     case 'workspace_member':
-      return [`workspace_member:${op.workspaceId}/${op.localId}`];
+      return [`workspace_member:${op.localId}`];
     case 'model_grants':
       return [`workspace_model_grants:${op.localId}`];
     case 'budget':

@@ -12,6 +12,8 @@ import { ModelsPage } from '../models/ModelsPage';
 import { ProviderKeysPage } from '../provider-keys/ProviderKeysPage';
 import { UsagePage } from '../usage/UsagePage';
 import { SettingsPage } from '../settings/SettingsPage';
+import { badgeText, syncNavName, usePendingSyncChanges } from '../sync/sync-status';
+import { SyncPage } from '../sync/SyncPage';
 import { OverviewPage } from '../overview/OverviewPage';
 import { WorkspaceSelect } from '../workspaces/WorkspaceSelect';
 import { WorkspacesPage } from '../workspaces/WorkspacesPage';
@@ -25,6 +27,7 @@ const PAGES: Record<PageId, () => React.ReactNode> = {
   usage: () => <UsagePage />,
   members: () => <MembersPage />,
   audit: () => <AuditPage />,
+  sync: () => <SyncPage />,
   settings: () => <SettingsPage />,
 };
 
@@ -37,6 +40,7 @@ const NAV: Array<{ id: PageId; label: string }> = [
   { id: 'usage', label: 'Usage' },
   { id: 'members', label: 'Members' },
   { id: 'audit', label: 'Audit log' },
+  { id: 'sync', label: 'Sync' },
   { id: 'settings', label: 'Settings' },
 ];
 
@@ -78,6 +82,7 @@ export function AppShell() {
   const { page, goTo, refreshWorkspaces } = useAppStore();
   const connection = useConnection((s) => s.state);
   const health = useStoreHealth();
+  const pendingSync = usePendingSyncChanges();
   // Core events → per-entity data versions; pages list the versions they show in their fetch effects.
   useEffect(() => startDataVersionFeed(), []);
   const workspaceChanges = useDataVersion('workspace', 'preference', 'api_key', 'member', 'workspace_member');
@@ -94,8 +99,18 @@ export function AppShell() {
         <ul className="sidebar__nav">
           {NAV.map((item) => (
             <li key={item.id}>
-              <button type="button" aria-current={page === item.id ? 'page' : undefined} onClick={() => goTo(item.id)}>
+              <button
+                type="button"
+                aria-current={page === item.id ? 'page' : undefined}
+                aria-label={item.id === 'sync' && pendingSync > 0 ? syncNavName(pendingSync) : undefined}
+                onClick={() => goTo(item.id)}
+              >
                 {item.label}
+                {item.id === 'sync' && pendingSync > 0 ? (
+                  <span className="badge nav-badge" aria-hidden="true">
+                    {badgeText(pendingSync)}
+                  </span>
+                ) : null}
               </button>
             </li>
           ))}
