@@ -13,7 +13,7 @@ const testRunner = ['vitest'];
  * `denyFiles`/`denyPackages`: it must match none. Files are repo-relative paths without the
  * .ts/.tsx/.js extension; packages are package names, Node built-ins are `node:<name>`.
  * `tests` adds allowances for *.test.ts(x); `exemptTests` skips the layer for them.
- * test/, bench/ and scripts/ are in no layer: they may import anything.
+ * test/ (except test/reference-gateway), bench/ and scripts/ are in no layer: they may import anything.
  */
 export const layers = [
   {
@@ -84,6 +84,14 @@ export const layers = [
     allowPackages: ['electron'],
     tests: { allowFiles: ['electron/preload/**'], allowPackages: testRunner },
     reason: 'The sandboxed preload is an allowlist of channel names, nothing else.',
+  },
+  {
+    name: 'reference-gateway',
+    files: ['test/reference-gateway/**'],
+    allowFiles: ['shared/gateway-protocol/**', 'test/reference-gateway/**'],
+    allowPackages: ['better-sqlite3', 'zod', 'node:*'],
+    tests: { allowPackages: testRunner },
+    reason: 'The reference gateway shares only the wire protocol with Gatehouse, so sync tests against it can never pass by reaching into the app.',
   },
 ];
 

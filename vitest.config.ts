@@ -9,7 +9,7 @@ export default defineConfig({
           environment: 'node',
           // Property tests dump every table (the seeded model catalog included) per run; a busy CI box needs headroom.
           testTimeout: 30_000,
-          include: ['shared/**/*.test.ts', 'electron/**/*.test.ts', 'test/unit/**/*.test.ts'],
+          include: ['shared/**/*.test.ts', 'electron/**/*.test.ts', 'test/unit/**/*.test.ts', 'test/reference-gateway/**/*.test.ts'],
         },
       },
       {

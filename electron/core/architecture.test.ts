@@ -59,6 +59,7 @@ const forbidden: Probe[] = [
   ['ipcMain via a re-export', 'electron/main/layer-probe.ts', "export { ipcMain } from 'electron';", [restricted]],
   ['ipcMain via a dynamic import', 'electron/main/layer-probe.ts', "export async function f() {\n  return (await import('electron')).ipcMain;\n}", ['no-restricted-syntax']],
   ['ipcMain via require', 'electron/main/layer-probe.ts', "const e = require('electron');\nexport const a = e.ipcMain;", ['@typescript-eslint/no-require-imports']],
+  ['reference gateway → electron/core', 'test/reference-gateway/layer-probe.ts', "import { createCore } from '../../electron/core/core';\nexport const a = createCore;", [`${layering}[reference-gateway]`]],
   ['a floating promise', 'electron/core/services/layer-probe.ts', 'async function save(): Promise<void> {}\nexport function run(): void {\n  save();\n}', [floating]],
   ['a floating promise in a test', 'test/unit/layer-probe.test.ts', "import { expect, it } from 'vitest';\nit('x', () => {\n  expect(Promise.resolve(1)).resolves.toBe(1);\n});", [floating]],
   ['an async listener where void is expected', 'renderer/src/layer-probe.ts', "async function refresh(): Promise<void> {}\nwindow.addEventListener('focus', async () => {\n  await refresh();\n});", [misused]],
