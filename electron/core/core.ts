@@ -14,6 +14,8 @@ import { membersFeature } from './handlers/member-handlers';
 import { modelsFeature } from './handlers/model-handlers';
 import { createDispatcher, type Dispatcher, type HandlerMap, type Sender } from './handlers/pipeline';
 import { providerKeysFeature } from './handlers/provider-key-handlers';
+import { remotesFeature } from './handlers/remote-handlers';
+import { syncFeature } from './handlers/sync-handlers';
 import { usageFeature } from './handlers/usage-handlers';
 import { workspacesFeature } from './handlers/workspace-handlers';
 import type { HostCapabilities } from './host-capabilities';
@@ -45,6 +47,8 @@ export interface CoreOptions {
   quickCheck?: boolean;
   /** Resume interrupted imports at open (default true); one-shot CLI commands other than import skip it. */
   resumeInterruptedWork?: boolean;
+  /** Crash tests only: `<sync crash point>:<n>` SIGKILLs this process there (the CLI reads GH_SYNC_CRASH_AT). */
+  syncCrashAt?: string;
 }
 
 export interface Core {
@@ -81,6 +85,8 @@ const FEATURES = [
   budgetsFeature,
   exportsFeature,
   jobsFeature,
+  remotesFeature,
+  syncFeature,
 ] as const;
 
 /** Opens the store and wires services → features → the dispatcher. No Electron here. */
@@ -118,6 +124,7 @@ export function createCore(options: CoreOptions): Core {
       jobs,
       logError,
       resumeInterruptedWork: options.resumeInterruptedWork,
+      syncCrashAt: options.syncCrashAt,
     });
   } catch (error) {
     db.close();

@@ -254,6 +254,20 @@ const EXPECTED: Record<number, { tables: string[]; indexes: string[]; triggers: 
   },
   // Usage import staging + journal; its own tests are in usage-import-migration.test.ts.
   11: { tables: ['usage_import_rows', 'usage_imports'], indexes: [], triggers: [] },
+  12: {
+    tables: ['sync_cursors', 'sync_links', 'sync_ops', 'sync_remote_cache', 'sync_remotes', 'sync_resolutions', 'sync_runs'],
+    indexes: ['sync_runs_remote'],
+    triggers: [],
+    check: (db) => {
+      // The journal's idempotency keys are unique: one key, one request.
+      db.prepare(`INSERT INTO sync_remotes (id, name, name_key, kind, base_url, credential_scheme, credential_ciphertext, created_at, updated_at)
+        VALUES ('rem-1', 'r', 'r', 'gatehouse-v1', 'http://127.0.0.1', 'local-key-file', x'01', 't', 't')`).run();
+      db.prepare(`INSERT INTO sync_runs (id, remote_id, state, plan_json, plan_hash, change_seq_high, created_at) VALUES ('run-1', 'rem-1', 'planned', '{}', 'h', 0, 't')`).run();
+      const op = db.prepare(`INSERT INTO sync_ops (run_id, ord, entity_type, local_id, kind, idempotency_key, state, updated_at) VALUES ('run-1', ?, 'workspace', 'ws', 'create', 'k', 'pending', 't')`);
+      op.run(1);
+      expect(() => op.run(2)).toThrow(/UNIQUE/);
+    },
+  },
 };
 
 describe('each migration', () => {

@@ -51,7 +51,8 @@ core.on((event) => post({ type: 'event', event }));
 port.on('message', (message: DoorToWorker) => {
   switch (message.type) {
     case 'invoke':
-      post({ type: 'result', seq: message.seq, result: core.dispatcher.dispatch(message.channel, message.input, message.sender) });
+      // Answers may come back out of order (a channel waiting on the network); the door matches them by seq.
+      void core.dispatcher.dispatchAsync(message.channel, message.input, message.sender).then((result) => post({ type: 'result', seq: message.seq, result }));
       return;
     case 'hostResult': {
       const waiting = pendingHost.get(message.seq);

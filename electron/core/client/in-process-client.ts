@@ -8,7 +8,7 @@ export function createInProcessClient(options: CoreOptions): CoreClient & { core
     core,
     invoke(channel, input, sender) {
       if (!options.isTrustedSender(sender)) return Promise.resolve(FORBIDDEN);
-      return Promise.resolve(core.dispatcher.dispatch(channel, input, sender));
+      return core.dispatcher.dispatchAsync(channel, input, sender);
     },
     on: (listener) => core.on(listener),
     close: () => core.close(),

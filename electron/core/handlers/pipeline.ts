@@ -9,11 +9,19 @@ export type Sender =
   | { kind: 'web'; tokenValid: boolean }
   | { kind: 'cli' };
 
-export type HandlerMap = { [C in ChannelName]: (input: ParsedInput<C>) => ChannelOutput<C> | z.input<(typeof contract)[C]['output']> };
+type HandlerOutput<C extends ChannelName> = ChannelOutput<C> | z.input<(typeof contract)[C]['output']>;
+/** A handler answers at once, or (a channel that waits on the network, e.g. `remotes:test`) with a promise. */
+export type HandlerMap = { [C in ChannelName]: (input: ParsedInput<C>) => HandlerOutput<C> | Promise<HandlerOutput<C>> };
 
 export interface Dispatcher {
   channels: readonly ChannelName[];
+  /**
+   * Synchronous: for tests and probes. A channel whose handler answers with a promise gets
+   * E_INTERNAL here (its work still runs); doors use `dispatchAsync`.
+   */
   dispatch(channel: string, rawInput: unknown, sender: Sender): Result<unknown>;
+  /** Every channel, the asynchronous ones included. A synchronous handler still runs at call time. */
+  dispatchAsync(channel: string, rawInput: unknown, sender: Sender): Promise<Result<unknown>>;
 }
 
 export function toFieldIssues(error: z.ZodError): FieldIssue[] {
@@ -42,14 +50,50 @@ export function createDispatcher(handlers: HandlerMap, options: DispatcherOption
     channels: CHANNEL_NAMES,
     dispatch(channel, rawInput, sender) {
       try {
-        return dispatchOnce(channel, rawInput, sender);
+        const result = dispatchOnce(channel, rawInput, sender);
+        if (!(result instanceof Promise)) return result;
+        void result.then(options.afterCall, options.afterCall);
+        return { ok: false, error: { code: 'E_INTERNAL', message: `${channel} answers asynchronously; call it through a core client` } };
+      } finally {
+        options.afterCall?.();
+      }
+    },
+    async dispatchAsync(channel, rawInput, sender) {
+      let pending: Result<unknown> | Promise<Result<unknown>>;
+      try {
+        pending = dispatchOnce(channel, rawInput, sender);
+      } finally {
+        options.afterCall?.();
+      }
+      if (!(pending instanceof Promise)) return pending;
+      try {
+        return await pending;
       } finally {
         options.afterCall?.();
       }
     },
   };
 
-  function dispatchOnce(channel: string, rawInput: unknown, sender: Sender): Result<unknown> {
+  /** The output check and the error mapping, for an answer given now or later. */
+  function settle(channel: ChannelName, output: unknown): Result<unknown> {
+    const parsed = contract[channel].output.safeParse(output);
+    if (!parsed.success) {
+      options.logError?.(channel, new Error(`output failed its schema: ${parsed.error.message}`));
+      return { ok: false, error: { code: 'E_INTERNAL', message: 'Gatehouse produced an invalid response' } };
+    }
+    return { ok: true, data: parsed.data };
+  }
+
+  function failure(channel: string, error: unknown): Result<unknown> {
+    if (error instanceof AppError) return { ok: false, error: error.toPayload() };
+    // Busy, disk full, read-only or damaged store: say what happened and what to do, not E_INTERNAL.
+    const storage = options.classifyError?.(error) ?? null;
+    if (storage) return { ok: false, error: storage.toPayload() };
+    options.logError?.(channel, error);
+    return { ok: false, error: { code: 'E_INTERNAL', message: 'Something went wrong; nothing was changed' } };
+  }
+
+  function dispatchOnce(channel: string, rawInput: unknown, sender: Sender): Result<unknown> | Promise<Result<unknown>> {
       if (!options.isTrustedSender(sender)) {
         return { ok: false, error: { code: 'E_FORBIDDEN', message: 'This caller is not allowed to use Gatehouse' } };
       }
@@ -64,19 +108,16 @@ export function createDispatcher(handlers: HandlerMap, options: DispatcherOption
       }
       try {
         const handler = handlers[channel] as (input: unknown) => unknown;
-        const output = definition.output.safeParse(handler(parsed.data));
-        if (!output.success) {
-          options.logError?.(channel, new Error(`output failed its schema: ${output.error.message}`));
-          return { ok: false, error: { code: 'E_INTERNAL', message: 'Gatehouse produced an invalid response' } };
+        const output = handler(parsed.data);
+        if (output instanceof Promise) {
+          return output.then(
+            (value: unknown) => settle(channel, value),
+            (error: unknown) => failure(channel, error),
+          );
         }
-        return { ok: true, data: output.data };
+        return settle(channel, output);
       } catch (error) {
-        if (error instanceof AppError) return { ok: false, error: error.toPayload() };
-        // Busy, disk full, read-only or damaged store: say what happened and what to do, not E_INTERNAL.
-        const storage = options.classifyError?.(error) ?? null;
-        if (storage) return { ok: false, error: storage.toPayload() };
-        options.logError?.(channel, error);
-        return { ok: false, error: { code: 'E_INTERNAL', message: 'Something went wrong; nothing was changed' } };
+        return failure(channel, error);
       }
   }
 }

@@ -7,6 +7,10 @@ import { createKeyRepository } from '../store/key-repository';
 import { createMemberRepository } from '../store/member-repository';
 import { createModelRepository } from '../store/model-repository';
 import { createProviderKeyRepository } from '../store/provider-key-repository';
+import { createRemoteRepository } from '../store/remote-repository';
+import { createSyncLocalRepository } from '../store/sync-local-repository';
+import { createSyncRepository } from '../store/sync-repository';
+import { createSyncUsageRepository } from '../store/sync-usage-repository';
 import { createUsageExportRepository } from '../store/usage-export-repository';
 import { createUsageRepository } from '../store/usage-repository';
 import { createWorkspaceRepository } from '../store/workspace-repository';
@@ -20,7 +24,11 @@ import { createModelCatalogService } from './model-catalog-service';
 import { createModelGrantService } from './model-grant-service';
 import { createModelLimitChecker } from './model-limit-checker';
 import { createProviderKeyService } from './provider-key-service';
+import { createRemoteAdapterFactory, createRemoteService } from './remote-service';
 import { createSecretProtection } from './secret-box';
+import { createSyncService } from './sync-service';
+import { createLocalState } from './sync/local-state';
+import { createSyncEngine } from './sync/sync-engine';
 import type { CoreServiceContext } from './service-context';
 import { createUsageService } from './usage-service';
 import { createWorkspaceService } from './workspace-service';
@@ -36,6 +44,8 @@ export interface CoreServicesOptions {
   /** Finish or discard work a crash interrupted (default true; false for one-shot commands). */
   resumeInterruptedWork?: boolean | undefined;
   logError?: ((context: string, error: unknown) => void) | undefined;
+  /** Test hook for crash tests: `<crash point>:<n>` kills this process there (see sync-engine). */
+  syncCrashAt?: string | undefined;
 }
 
 /**
@@ -72,6 +82,21 @@ export function createCoreServices(ctx: CoreServiceContext, options: CoreService
     capabilities: options.capabilities,
     logError: options.logError,
   });
+  // Provider secrets and remote credentials are sealed by the same protection (OS keychain or key file).
+  const protection = createSecretProtection(options.dataDir, options.capabilities);
+  const remotes = createRemoteService(ctx, createRemoteRepository(db), protection, createRemoteAdapterFactory({ appVersion: options.appVersion }));
+  const providerKeys = createProviderKeyService(ctx, repos.providerKeys, repos.workspaces, protection);
+  const syncRepo = createSyncRepository(db);
+  const syncEngine = createSyncEngine({
+    ctx,
+    repo: syncRepo,
+    local: createLocalState(ctx, createSyncLocalRepository(db)),
+    usage: createSyncUsageRepository(db, ctx.now),
+    connect: (remoteId) => remotes.connect(remoteId),
+    providerSecret: (id) => providerKeys.secretForUpstream(id),
+    knownModels: () => syncRepo.modelIds(),
+    crashAt: options.syncCrashAt,
+  });
   const services = {
     app: createAppService(ctx, repos, workspaces, options),
     workspaces,
@@ -81,7 +106,9 @@ export function createCoreServices(ctx: CoreServiceContext, options: CoreService
     catalog: createModelCatalogService(repos.models),
     grants: createModelGrantService(ctx, repos.models, repos.workspaces),
     limitChecker: createModelLimitChecker(repos.models, repos.workspaces, repos.keys, ctx.now),
-    providerKeys: createProviderKeyService(ctx, repos.providerKeys, repos.workspaces, createSecretProtection(options.dataDir, options.capabilities)),
+    providerKeys,
+    // Remotes (issue #10, helper B): local configuration, credential sealed like provider secrets.
+    remotes,
     usage,
     budgets: createBudgetService(ctx, repos.budgets, repos.workspaces, repos.usage),
     exports: createExportService(
@@ -90,6 +117,7 @@ export function createCoreServices(ctx: CoreServiceContext, options: CoreService
       { jobs: options.jobs, capabilities: options.capabilities },
     ),
     jobs: options.jobs,
+    sync: createSyncService(ctx, { repo: syncRepo, engine: syncEngine, remotes, jobs: options.jobs }),
   };
   // Imports a crash interrupted resume as jobs (a plain read first: nothing to do, nothing written).
   // A one-shot door (a CLI read) opts out: it would close before the job ends and wait for it.

@@ -55,9 +55,16 @@ export function createKeyService(ctx: ServiceContext, keys: KeyRepository, works
         if (input.expiresAt && new Date(input.expiresAt).getTime() <= ctx.now().getTime()) {
           throw AppError.field('E_VALIDATION', 'expiresAt', 'Expiry must be in the future');
         }
-        const limit = settings.get().maxActiveKeysPerWorkspace;
+        const { maxActiveKeysPerWorkspace: limit, remoteLimits } = settings.get();
+        // A remote's name limit applies to key names too (their own default, KEY_NAME_MAX, is in the schema).
+        const nameLimit = remoteLimits.maxNameLength;
+        if (nameLimit && input.name.trim().length > nameLimit.value) {
+          throw AppError.field('E_VALIDATION', 'name', `Name must be at most ${nameLimit.value} characters (the limit of remote “${nameLimit.remoteName}”)`);
+        }
         if (keys.countActive(input.workspaceId, at) >= limit) {
-          throw new AppError('E_LIMIT', `A workspace can have at most ${limit} active API keys. Revoke one before creating another.`);
+          const remote = remoteLimits.maxActiveKeysPerWorkspace;
+          const source = remote && remote.value === limit ? ` (the limit of remote “${remote.remoteName}”)` : '';
+          throw new AppError('E_LIMIT', `A workspace can have at most ${limit} active API keys${source}. Revoke one before creating another.`);
         }
         const secret = generateKeySecret();
         const id = newKeyId();

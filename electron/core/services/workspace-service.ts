@@ -46,6 +46,15 @@ export function createWorkspaceService(ctx: ServiceContext, workspaces: Workspac
     return row;
   };
 
+  /** A remote may allow shorter names than WORKSPACE_NAME_MAX (its capabilities): refused on create and rename. */
+  const assertNameFits = (name: string) => {
+    const { maxNameLength, remoteLimits } = settings.get();
+    if (name.trim().length <= maxNameLength) return;
+    const remote = remoteLimits.maxNameLength;
+    const source = remote && remote.value === maxNameLength ? ` (the limit of remote “${remote.remoteName}”)` : '';
+    throw AppError.field('E_VALIDATION', 'name', `Name must be at most ${maxNameLength} characters${source}`);
+  };
+
   const assertNameFree = (nameKey: string, exceptId?: string) => {
     const holder = workspaces.idForNameKey(nameKey);
     if (holder && holder !== exceptId) {
@@ -94,11 +103,14 @@ export function createWorkspaceService(ctx: ServiceContext, workspaces: Workspac
 
     create(input: ParsedInput<'workspaces:create'>): Workspace {
       return ctx.write(() => {
-        const limit = settings.get().maxWorkspaces;
+        const { maxWorkspaces: limit, remoteLimits } = settings.get();
         if (workspaces.count() >= limit) {
+          // The remote's limit, when it is the one that applies (sync would be refused there anyway).
+          const remote = remoteLimits.maxWorkspaces;
+          const source = remote && remote.value === limit ? ` (the limit of remote “${remote.remoteName}”)` : '';
           throw new AppError(
             'E_LIMIT',
-            `You can have at most ${limit} workspaces, including the default workspace. Delete one before creating another.`,
+            `You can have at most ${limit} workspaces${source}, including the default workspace. Delete one before creating another.`,
           );
         }
         return toDto(insertWorkspace({ ...input, isDefault: false }));
@@ -121,6 +133,7 @@ export function createWorkspaceService(ctx: ServiceContext, workspaces: Workspac
           const owner = hooks.resolveOwner?.(newOwnerId);
           if (owner) Object.assign(merged, { ownerMemberId: owner.id, owner: owner.name });
         }
+        if (merged.name !== before.name) assertNameFits(merged.name);
         const nameKey = workspaceNameKey(merged.name);
         assertNameFree(nameKey, before.id);
         const beforeSnap = snapshot(before);
@@ -208,6 +221,7 @@ export function createWorkspaceService(ctx: ServiceContext, workspaces: Workspac
   };
 
   function insertWorkspace(input: Partial<ParsedInput<'workspaces:create'>> & { name: string; isDefault: boolean }): WorkspaceRow {
+    assertNameFits(input.name);
     const nameKey = workspaceNameKey(input.name);
     assertNameFree(nameKey);
     const at = ctx.now().toISOString();

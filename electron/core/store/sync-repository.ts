@@ -138,6 +138,8 @@ export function createSyncRepository(db: Db) {
     `SELECT DISTINCT entity_type AS entityType, entity_id AS entityId FROM change_log WHERE synced_at IS NULL AND seq <= ?`,
   );
 
+  // Read-model: the catalog's model ids (a remote grant of another model is kept remotely, not pulled).
+  const modelIds = db.prepare('SELECT id FROM models').pluck();
   const leaseOf = db.prepare('SELECT lock_owner AS owner, lock_expires_at AS expiresAt FROM sync_remotes WHERE id = ?');
   const setLease = db.prepare('UPDATE sync_remotes SET lock_owner = ?, lock_expires_at = ? WHERE id = ?');
   const releaseLease = db.prepare('UPDATE sync_remotes SET lock_owner = NULL, lock_expires_at = NULL WHERE id = ? AND lock_owner = ?');
@@ -145,6 +147,9 @@ export function createSyncRepository(db: Db) {
   const setLastUsagePull = db.prepare('UPDATE sync_remotes SET last_usage_pull_at = ? WHERE id = ?');
 
   return {
+    modelIds(): Set<string> {
+      return new Set(modelIds.all() as string[]);
+    },
     /** The single-writer lease of a remote (sync_remotes.lock_*; the engine's columns). */
     lease(remoteId: string): { owner: string | null; expiresAt: string | null } | null {
       return (leaseOf.get(remoteId) as { owner: string | null; expiresAt: string | null } | undefined) ?? null;

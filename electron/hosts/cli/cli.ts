@@ -9,6 +9,8 @@ import { CLI_SENDER, UsageError, type CliIo, type CliPlan, type CliValues } from
 import { planModelsCommand } from './commands/models-command';
 import { EXPORT_COMMANDS_HELP, planExportCommand } from './commands/export-command';
 import { planUsageCommand, USAGE_COMMANDS_HELP } from './commands/usage-command';
+import { CREDENTIAL_ON_ARGV, passesCredentialOnArgv, planRemotesCommand, REMOTES_COMMANDS_HELP } from './commands/remotes-command';
+import { planSyncCommand, SYNC_COMMANDS_HELP } from './commands/sync-command';
 import { defaultDataDir } from '../../core/data-dir';
 import { APP_VERSION } from '../app-version';
 
@@ -24,6 +26,8 @@ Commands:
   models list [--search Q] [--vendor V[,V]] [--type T[,T]] [--json]   the model catalog (types: text, vision, image-generation, …)
 ${USAGE_COMMANDS_HELP}
 ${EXPORT_COMMANDS_HELP}
+${REMOTES_COMMANDS_HELP}
+${SYNC_COMMANDS_HELP}
 
 Data dir: --data-dir, else $GATEHOUSE_DATA_DIR, else the desktop app's data folder.
 Environments: ${ENVIRONMENTS.map((e) => e.label).join(', ')}. Regions: ${REGIONS.map((r) => r.label).join(', ')}.`;
@@ -62,6 +66,11 @@ export type { CliIo };
 
 /** Runs one CLI invocation in-process and resolves the exit code (0 ok, 1 failed call, 2 bad usage). */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  // Before parsing: a parse error would echo `--credential=VALUE`, i.e. the secret.
+  if (passesCredentialOnArgv(argv)) {
+    io.err(`E_VALIDATION: ${CREDENTIAL_ON_ARGV}`);
+    return 2;
+  }
   let parsed;
   try {
     parsed = parseArgs({
@@ -91,6 +100,18 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         bucket: { type: 'string' },
         workspace: { type: 'string' },
         out: { type: 'string' },
+        // remotes
+        url: { type: 'string' },
+        kind: { type: 'string' },
+        'credential-stdin': { type: 'boolean', default: false },
+        'credential-file': { type: 'string' },
+        'ca-file': { type: 'string' },
+        // sync
+        remote: { type: 'string' },
+        plan: { type: 'string' },
+        yes: { type: 'boolean', default: false },
+        'keep-local': { type: 'boolean', default: false },
+        'take-remote': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -127,8 +148,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       externalChangePollMs: 0,
       quickCheck: false,
       // Only the commands that run jobs stay open long enough to finish an interrupted import.
-      resumeInterruptedWork: 'run' in request,
+      resumeInterruptedWork: 'run' in request && request.resumesInterruptedWork !== false,
       ...('run' in request && request.capabilities ? { capabilities: request.capabilities } : {}),
+      // Crash tests only: kill this process at a named point of a sync apply.
+      ...(io.env.GH_SYNC_CRASH_AT ? { syncCrashAt: io.env.GH_SYNC_CRASH_AT } : {}),
     });
   } catch (error) {
     // The core reports storage problems (read-only, damaged, newer or busy store) typed; print them as they are.
@@ -165,6 +188,8 @@ function planRequest(positionals: string[], values: CliValues): CliPlan {
 
   if (command === 'call') {
     if (!sub || !isChannelName(sub)) throw new UsageError(`Unknown channel "${sub ?? ''}". Usage: gatehouse call <channel> '<json>'`);
+    // A remote's admin key in the JSON would be on argv too (and a JSON error could echo it).
+    if ((sub === 'remotes:create' || sub === 'remotes:update') && arg?.includes('credential')) throw new UsageError(CREDENTIAL_ON_ARGV);
     let input: unknown = {};
     if (arg !== undefined) {
       try {
@@ -179,6 +204,8 @@ function planRequest(positionals: string[], values: CliValues): CliPlan {
     if (command === 'models') return planModelsCommand(positionals.slice(1), values);
     if (command === 'usage') return planUsageCommand(positionals.slice(1), values);
     if (command === 'export') return planExportCommand(positionals.slice(1), values);
+    if (command === 'remotes') return planRemotesCommand(positionals.slice(1), values);
+    if (command === 'sync') return planSyncCommand(positionals.slice(1), values);
   } catch (error) {
     if (error instanceof UsageError) throw new UsageError(`${error.message}\n\n${CLI_USAGE}`);
     throw error;

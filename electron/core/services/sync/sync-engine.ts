@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import { AppError } from '../../../../shared/contract/errors';
 import type { JobResult } from '../../../../shared/contract/job-schemas';
 import type { PlanOp, SyncPlan } from '../../../../shared/contract/sync-schemas';
-import { resourcePath, type RemoteResource, type ResourceType } from '../../../../shared/gateway-protocol/v1';
+import { resourcePath, WORKSPACE_DOCUMENTS, type RemoteResource, type ResourceType, type UsageRecordWire } from '../../../../shared/gateway-protocol/v1';
 import type { JobHandle } from '../../jobs/job-runner';
 import type { SyncOpRow, SyncRepository } from '../../store/sync-repository';
 import type { ServiceContext } from '../service-context';
@@ -26,7 +26,7 @@ export interface EngineLocalState {
 
 export interface EngineUsageStore {
   /** Inside ctx.write: rows + rollup + cursor in one transaction. */
-  insertPulledPage(records: unknown[], remoteId: string, cursor: string | null): { inserted: number; duplicates: number };
+  insertPulledPage(records: readonly UsageRecordWire[], remoteId: string, cursor: string | null): { inserted: number; duplicates: number };
 }
 
 export interface EngineConnection {
@@ -70,6 +70,7 @@ interface JournalRequest {
 }
 
 const LEASE_MS = 60_000;
+const DOCUMENT_TYPES = new Set<ResourceType>(WORKSPACE_DOCUMENTS);
 const CHANGE_PAGE = 500;
 const USAGE_PAGE = 1000;
 
@@ -412,6 +413,9 @@ export function createSyncEngine(options: SyncEngineOptions) {
     return local.read(op.type, id, parentId ?? op.workspaceId);
   };
   const localStillAsPlanned = (op: PlanOp, detail: PlanOpDetail) => {
+    // A workspace's documents (budget, provider access, grants) appear with their defaults as soon
+    // as the workspace does: absent at plan time means "nothing edited here" for them.
+    if (detail.localHash === null && DOCUMENT_TYPES.has(op.type)) return true;
     const now = readLocal(op);
     return (now ? hashData(now.data) : null) === detail.localHash;
   };

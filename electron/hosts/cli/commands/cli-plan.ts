@@ -5,6 +5,8 @@ export interface CliIo {
   out: (text: string) => void;
   err: (text: string) => void;
   env: NodeJS.ProcessEnv;
+  /** Where secrets are read from (`--credential-stdin`); default process.stdin. */
+  stdin?: NodeJS.ReadableStream;
 }
 
 /** Bad flags or arguments: exit code 2, the store is never opened. */
@@ -17,7 +19,12 @@ export class UsageError extends Error {}
  */
 export type CliPlan =
   | { channel: string; input: unknown; print: (data: unknown) => string }
-  | { run: (client: CoreClient, io: CliIo) => Promise<number>; capabilities?: HostCapabilities };
+  | {
+      run: (client: CoreClient, io: CliIo) => Promise<number>;
+      capabilities?: HostCapabilities;
+      /** False for one-shot commands that merely need several calls (default: stay and finish an interrupted import). */
+      resumesInterruptedWork?: boolean;
+    };
 
 export const CLI_SENDER = { kind: 'cli' } as const;
 

@@ -92,6 +92,8 @@ export function planSyncCommand(args: string[], values: CliValues): CliPlan {
   const [sub, ...rest] = args;
   const json = values.json === true;
   const wrap = (fn: (client: CoreClient, io: CliIo, invoke: Invoke) => Promise<number>): CliPlan => ({
+    // A sync command need not finish an interrupted usage import first.
+    resumesInterruptedWork: false,
     async run(client, io) {
       try {
         return await fn(client, io, invoker(client));
