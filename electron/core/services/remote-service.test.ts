@@ -340,12 +340,11 @@ describe("a remote's limits become the local limits", () => {
     core.ok('workspaces:create', { name: 'Fourth' });
   });
 
-  it('a remote more generous than the settings row does not raise the local limits', async () => {
-    const before = core.ok('app:info', {}).limits;
+  it("a remote's account limits replace the settings row's defaults, but names never outgrow the local rule", async () => {
     const gateway = await startGateway({ limits: { max_workspaces: 10_000, max_keys_per_workspace: 10_000, max_name_length: 500 } });
     const remote = core.ok('remotes:create', { name: 'Roomy', baseUrl: gateway.url, credential: CREDENTIAL });
     await testRemote(remote.id);
-    expect(core.ok('app:info', {}).limits).toEqual(before);
+    expect(core.ok('app:info', {}).limits).toEqual({ maxWorkspaces: 10_000, maxActiveKeysPerWorkspace: 10_000 });
     expect(core.call('workspaces:create', { name: 'x'.repeat(WORKSPACE_NAME_MAX + 1) })).toMatchObject({ ok: false, error: { code: 'E_VALIDATION' } });
   });
 

@@ -8,9 +8,9 @@ export interface RemoteLimit {
 }
 
 export interface SettingsRow {
-  /** The settings row's value, or a remote's when that is stricter. */
+  /** The settings row's default, replaced by the remotes' limit (the strictest remote's) once one reported it. */
   maxWorkspaces: number;
-  /** The settings row's value, or a remote's when that is stricter. */
+  /** The settings row's default, replaced by the remotes' limit (the strictest remote's) once one reported it. */
   maxActiveKeysPerWorkspace: number;
   /** Longest workspace name: WORKSPACE_NAME_MAX, or a remote's when that is stricter. */
   maxNameLength: number;
@@ -53,7 +53,7 @@ export function createSettingsRepository(db: Db) {
             local_user_name AS localUserName, active_workspace_id AS activeWorkspaceId
        FROM settings WHERE id = 1`,
   );
-  // The limits of every remote's last capabilities answer replace the defaults when stricter.
+  // The limits of every remote's last capabilities answer replace the defaults (names: only shorter).
   const remoteLimits = db.prepare(
     `SELECT name AS remoteName,
             json_extract(capabilities_json, '$.limits.max_workspaces') AS maxWorkspaces,
@@ -74,8 +74,10 @@ export function createSettingsRepository(db: Db) {
       };
       return {
         ...row,
-        maxWorkspaces: tighter(row.maxWorkspaces, limits.maxWorkspaces),
-        maxActiveKeysPerWorkspace: tighter(row.maxActiveKeysPerWorkspace, limits.maxActiveKeysPerWorkspace),
+        // A remote's account limits replace the settings row's defaults (issue #10: "replacing the defaults").
+        maxWorkspaces: limits.maxWorkspaces?.value ?? row.maxWorkspaces,
+        maxActiveKeysPerWorkspace: limits.maxActiveKeysPerWorkspace?.value ?? row.maxActiveKeysPerWorkspace,
+        // Names cannot grow past what the local schema accepts; a remote may only shorten them.
         maxNameLength: tighter(WORKSPACE_NAME_MAX, limits.maxNameLength),
         remoteLimits: limits,
       };
