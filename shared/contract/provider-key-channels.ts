@@ -4,6 +4,7 @@ export const PROVIDER_KEY_CHANNEL_NAMES = [
   'providerKeys:create',
   'providerKeys:update',
   'providerKeys:delete',
+  'providerKeys:forgetUnreadable',
   'providerAccess:get',
   'providerAccess:save',
 ] as const;

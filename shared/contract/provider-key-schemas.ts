@@ -72,6 +72,23 @@ export const providerKeyUpdateInput = z
 export const providerKeyDeleteInput = z.strictObject({ id: providerKeyIdSchema });
 export const providerKeyDeleteOutput = z.strictObject({ deletedId: z.string(), clearedWorkspaceOverrides: z.int() });
 
+/**
+ * The way out when the key file cannot be restored: delete exactly these keys, each of which must
+ * be `unreadable` here (the admin saw and confirmed them). An empty list only gives up a lost key
+ * file that nothing but remote admin keys still depend on.
+ */
+export const providerKeyForgetUnreadableInput = z.strictObject({
+  ids: z.array(providerKeyIdSchema).max(MAX_PROVIDER_KEYS, 'Too many keys'),
+});
+export const providerKeyForgetUnreadableOutput = z.strictObject({
+  forgotten: z.array(z.strictObject({ id: z.string(), vendor: z.string(), label: z.string(), last4: z.string().max(4), clearedWorkspaceOverrides: z.int() })),
+  /** A new key file was started because only remote admin keys were left on the lost one. */
+  newKeyFile: z.boolean(),
+  /** Remote admin keys sealed with the lost key file: enter them again (remotes:update). */
+  remoteCredentialsToReenter: z.int(),
+});
+export type ProviderKeyForgetUnreadableOutput = z.infer<typeof providerKeyForgetUnreadableOutput>;
+
 const accessKeySchema = z.strictObject({
   id: z.string(),
   label: z.string(),
@@ -99,6 +116,7 @@ export const providerKeyContract = {
   'providerKeys:create': { input: providerKeyCreateInput, output: providerKeySchema },
   'providerKeys:update': { input: providerKeyUpdateInput, output: providerKeySchema },
   'providerKeys:delete': { input: providerKeyDeleteInput, output: providerKeyDeleteOutput },
+  'providerKeys:forgetUnreadable': { input: providerKeyForgetUnreadableInput, output: providerKeyForgetUnreadableOutput },
   'providerAccess:get': { input: providerAccessGetInput, output: providerAccessSchema },
   'providerAccess:save': { input: providerAccessSaveInput, output: providerAccessSchema },
 } satisfies { [C in ProviderKeyChannelName]: ChannelDefinition };

@@ -26,6 +26,7 @@ import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Transform, TransformCallback } from 'node:stream';
 import { Stringifier, type Options as CsvStringifyOptions } from 'csv-stringify';
+import { PRIVATE_FILE_MODE } from '../data-dir';
 import { type CsvValue, formatCell, formatNumber, neutralizeCell } from './csv-cells';
 
 export type { CsvValue } from './csv-cells';
@@ -234,7 +235,8 @@ export async function writeCsvFile<Row>(opts: WriteCsvFileOptions<Row>): Promise
   const target = resolve(opts.path);
   const formatRow = rowFormatter(columns);
   const tmp = tempPathFor(target);
-  const fh = await open(tmp, 'wx');
+  // Owner-only whatever the umask (an export holds emails, key names, usage); the rename keeps the mode.
+  const fh = await open(tmp, 'wx', PRIVATE_FILE_MODE);
 
   let rowsWritten = 0;
   let bytes = 0;
@@ -275,6 +277,7 @@ export async function writeCsvFile<Row>(opts: WriteCsvFileOptions<Row>): Promise
   let openSync: Iterator<Row> | undefined;
   let openAsync: AsyncIterator<Row> | undefined;
   try {
+    if (process.platform !== 'win32') await fh.chmod(PRIVATE_FILE_MODE);
     let text = CSV_BOM + headerLine(columns);
     let count = 0;
 

@@ -7,6 +7,7 @@ export const providerKeysFeature = defineFeature<ProviderKeyChannelName>(({ prov
     'providerKeys:create': (input) => providerKeys.create(input),
     'providerKeys:update': (input) => providerKeys.update(input),
     'providerKeys:delete': (input) => providerKeys.delete(input.id),
+    'providerKeys:forgetUnreadable': (input) => providerKeys.forgetUnreadable(input.ids),
     'providerAccess:get': (input) => providerKeys.getAccess(input.workspaceId),
     'providerAccess:save': (input) => providerKeys.saveAccess(input),
   },

@@ -23,8 +23,8 @@ import { createMemberService } from './member-service';
 import { createModelCatalogService } from './model-catalog-service';
 import { createModelGrantService } from './model-grant-service';
 import { createModelLimitChecker } from './model-limit-checker';
-import { createProviderKeyService } from './provider-key-service';
-import { createRemoteAdapterFactory, createRemoteService } from './remote-service';
+import { createProviderKeyService, secretContext } from './provider-key-service';
+import { createRemoteAdapterFactory, createRemoteService, remoteCredentialContext } from './remote-service';
 import { createSecretProtection } from './secret-box';
 import { createSyncService } from './sync-service';
 import { createLocalState } from './sync/local-state';
@@ -83,8 +83,15 @@ export function createCoreServices(ctx: CoreServiceContext, options: CoreService
     logError: options.logError,
   });
   // Provider secrets and remote credentials are sealed by the same protection (OS keychain or key file).
-  const protection = createSecretProtection(options.dataDir, options.capabilities);
-  const remotes = createRemoteService(ctx, createRemoteRepository(db), protection, createRemoteAdapterFactory({ appVersion: options.appVersion }));
+  const remoteRepo = createRemoteRepository(db);
+  const protection = createSecretProtection(options.dataDir, options.capabilities, {
+    // What a lost key file would orphan: a new one is not minted while any of these exist.
+    keyFileSecrets: () => [
+      ...repos.providerKeys.idsSealedWith('local-key-file').map((id) => ({ context: secretContext(id), kind: 'provider-key' as const })),
+      ...remoteRepo.idsSealedWith('local-key-file').map((id) => ({ context: remoteCredentialContext(id), kind: 'remote-credential' as const })),
+    ],
+  });
+  const remotes = createRemoteService(ctx, remoteRepo, protection, createRemoteAdapterFactory({ appVersion: options.appVersion }));
   const providerKeys = createProviderKeyService(ctx, repos.providerKeys, repos.workspaces, protection);
   const syncRepo = createSyncRepository(db);
   const syncEngine = createSyncEngine({

@@ -213,6 +213,36 @@ export function createProviderKeyService(ctx: ServiceContext, repo: ProviderKeyR
       });
     },
 
+    /**
+     * Deletes keys whose secrets cannot be decrypted here (the key file is lost and no backup has
+     * it), exactly the ones the admin confirmed: each must still be `unreadable` (a key readable here
+     * or in the desktop app is never forgotten), else nothing is deleted. One transaction, one
+     * `provider_key.forget_unreadable` audit entry and one change-log delete per key, as a delete.
+     * Then, if only remote admin keys still depend on the lost key file, a new key file is started.
+     */
+    forgetUnreadable(ids: string[]) {
+      const forgotten = ctx.write(() => {
+        const at = nowIso();
+        const rows = [...new Set(ids)].map((id, i) => {
+          const row = repo.get(id);
+          if (!row) throw AppError.field('E_NOT_FOUND', `ids.${i}`, `Provider key ${id} does not exist`);
+          const status = secretStatus(row);
+          if (status !== 'unreadable') {
+            const why = status === 'ok' ? 'can be decrypted here' : 'is readable in the desktop app';
+            throw AppError.field('E_CONFLICT', `ids.${i}`, `The secret of the ${row.vendor} key “${row.label}” ${why}; it is not forgotten. Nothing was deleted.`);
+          }
+          return row;
+        });
+        for (const row of rows) {
+          repo.delete(row.id);
+          log('provider_key.forget_unreadable', row, null, 'delete', at, { clearedWorkspaceOverrides: row.workspaceOverrides, reason: 'secret unreadable here' });
+        }
+        return rows.map(({ id, vendor, label, last4, workspaceOverrides }) => ({ id, vendor, label, last4, clearedWorkspaceOverrides: workspaceOverrides }));
+      });
+      // After the commit: had it failed, the rows would still be there and the lost key file still needed.
+      return { forgotten, ...protection.replaceLostKeyFile() };
+    },
+
     getAccess(workspaceId: string) {
       requireWorkspace(workspaceId);
       return accessView(workspaceId);

@@ -5,6 +5,7 @@ import { AppError } from '../../../shared/contract/errors';
 import type { ProtectionScheme } from '../../../shared/domain/provider-key-rules';
 import type { HostCapabilities } from '../host-capabilities';
 import { publishFileOnce } from '../publish-file';
+import { DATABASE_FILE_NAME } from '../store/database';
 
 export const KEY_FILE_NAME = 'provider-keys.key';
 
@@ -48,6 +49,24 @@ export interface SecretProtection {
   openLegacy(secrets: LegacySecret[]): Promise<Array<string | null>>;
   /** Seals a secret with the OS data key (the `os-keychain` scheme); only when `canRewrapLegacy()`. */
   sealWithDataKey(plain: string, context: string): Buffer;
+  /**
+   * After the admin forgot the provider secrets of a lost key file: when the key file is missing and
+   * only remote admin keys sealed with it remain, starts a new key file so those can be entered
+   * again (they stay unreadable until then). Says whether it did and how many remote admin keys
+   * were sealed with the lost key file.
+   */
+  replaceLostKeyFile(): { newKeyFile: boolean; remoteCredentialsToReenter: number };
+}
+
+/** A stored secret sealed with the key file, as the guard against minting a second key file counts it. */
+export interface KeyFileSecret {
+  context: string;
+  kind: 'provider-key' | 'remote-credential';
+}
+
+export interface SecretProtectionOptions {
+  /** Every stored secret sealed with the key file (provider keys and remote admin keys), read from the store. */
+  keyFileSecrets?: () => KeyFileSecret[];
 }
 
 const cannotDecrypt = (reason: string) => new AppError('E_CONFLICT', `Cannot decrypt this provider secret: ${reason}. Replace the secret to use the key again.`);
@@ -101,11 +120,36 @@ function openGcm(version: number, current: GcmKey, blob: Buffer, context: string
   }
 }
 
+export interface KeyFileBox extends SecretBox {
+  exists(): boolean;
+  /** Creates the key file if it is still missing (atomic, once across processes). */
+  mint(): void;
+}
+
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+/** Why no new key file is made while secrets sealed with the missing one exist, and what to do. */
+function lostKeyFileError(dataDir: string, sealed: KeyFileSecret[]): AppError {
+  const providerKeys = sealed.filter((s) => s.kind === 'provider-key').length;
+  const remotes = sealed.length - providerKeys;
+  const what = [providerKeys ? plural(providerKeys, 'provider secret', 'provider secrets') : '', remotes ? plural(remotes, 'remote admin key', 'remote admin keys') : '']
+    .filter(Boolean)
+    .join(' and ');
+  return new AppError(
+    'E_STORAGE',
+    `The key file ${path.join(dataDir, KEY_FILE_NAME)} is missing, but ${what} stored here ${sealed.length === 1 ? 'was' : 'were'} encrypted with it, ` +
+      'so Gatehouse will not create a new one (the old and the new secrets could then never both be read); nothing was saved. ' +
+      `Restore ${KEY_FILE_NAME} from a backup of the data folder (copy it back next to ${DATABASE_FILE_NAME}). ` +
+      'If no backup has it, forget the unreadable secrets (Provider keys page: “Forget unreadable secrets…”, or gatehouse provider-keys forget-unreadable --yes) and enter them again.',
+  );
+}
+
 /**
  * AES-256-GCM with a random 32-byte key kept in `<dataDir>/provider-keys.key` (mode 0600). The key
- * file is created on the first encryption only; decryption never creates one.
+ * file is created on the first encryption only, and only if `beforeMint` (the guard against
+ * orphaning secrets sealed with a lost key file) lets it; decryption never creates one.
  */
-export function createKeyFileBox(dataDir: string): SecretBox {
+export function createKeyFileBox(dataDir: string, options: { beforeMint?: (context: string) => void } = {}): KeyFileBox {
   const file = path.join(dataDir, KEY_FILE_NAME);
   let cached: (GcmKey & { stamp: string }) | null = null;
 
@@ -134,9 +178,12 @@ export function createKeyFileBox(dataDir: string): SecretBox {
 
   return {
     scheme: 'local-key-file',
+    exists: () => load() !== null,
+    mint: create,
     encrypt(plain, context) {
       let current = load();
       if (!current) {
+        options.beforeMint?.(context);
         create();
         current = load()!;
       }
@@ -145,7 +192,7 @@ export function createKeyFileBox(dataDir: string): SecretBox {
     decrypt(blob, context) {
       if (!hasFormat(blob, KEY_FILE_FORMAT_V1)) throw cannotDecrypt('the stored data is not in a format this version understands');
       const current = load();
-      if (!current) throw cannotDecrypt(`the key file ${KEY_FILE_NAME} is missing from the data folder`);
+      if (!current) throw cannotDecrypt(`the key file ${KEY_FILE_NAME} is missing from the data folder (restore it from a backup of the data folder)`);
       return openGcm(KEY_FILE_FORMAT_V1, current, blob, context, `the key file ${KEY_FILE_NAME} changed since this secret was saved`);
     },
   };
@@ -220,7 +267,7 @@ const KEY_FILE_WARNING = 'encrypted with a local key file in the data folder —
  * through `osEncryption`, or moved onto the data key at start (`openLegacy` via the door's
  * `decryptLegacy`, then `sealWithDataKey`).
  */
-export function createSecretProtection(dataDir: string, capabilities: HostCapabilities | undefined): SecretProtection {
+export function createSecretProtection(dataDir: string, capabilities: HostCapabilities | undefined, options: SecretProtectionOptions = {}): SecretProtection {
   const os = capabilities?.osEncryption;
   const osAvailable = (() => {
     try {
@@ -234,7 +281,15 @@ export function createSecretProtection(dataDir: string, capabilities: HostCapabi
   const hasOs = Boolean(os) || dataKeyBox !== null;
   const backend = dataKeyBox ? (capabilities?.osDataKey?.backend ?? null) : os && osAvailable ? storageBackend(os) : null;
   const osWriter = dataKeyBox ?? legacyBox;
-  const keyFileBox = createKeyFileBox(dataDir);
+  const keyFileSecrets = () => options.keyFileSecrets?.() ?? [];
+  // A missing key file is minted only when no other stored secret was sealed with the lost one
+  // (re-sealing the only such secret is fine): a partial restore must not leave two generations.
+  const keyFileBox = createKeyFileBox(dataDir, {
+    beforeMint(context) {
+      const others = keyFileSecrets().filter((s) => s.context !== context);
+      if (others.length > 0) throw lostKeyFileError(dataDir, others);
+    },
+  });
   const strong = osWriter !== null && backend !== 'basic_text';
   const writer = strong ? osWriter : keyFileBox;
 
@@ -293,6 +348,15 @@ export function createSecretProtection(dataDir: string, capabilities: HostCapabi
     sealWithDataKey(plain, context) {
       if (!dataKeyBox) throw new Error('No OS data key was handed to this core');
       return dataKeyBox.encrypt(plain, context);
+    },
+    replaceLostKeyFile() {
+      if (keyFileBox.exists()) return { newKeyFile: false, remoteCredentialsToReenter: 0 };
+      const sealed = keyFileSecrets();
+      const remoteCredentialsToReenter = sealed.filter((s) => s.kind === 'remote-credential').length;
+      // Nothing left sealed: the next secret mints one as usual. A provider secret left: not given up.
+      if (sealed.length === 0 || sealed.some((s) => s.kind === 'provider-key')) return { newKeyFile: false, remoteCredentialsToReenter };
+      keyFileBox.mint();
+      return { newKeyFile: true, remoteCredentialsToReenter };
     },
   };
 }

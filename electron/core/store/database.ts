@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { StoreHealth } from '../../../shared/contract/app-schemas';
 import { AppError } from '../../../shared/contract/errors';
+import { createPrivateFile, ensurePrivateDir, restrictToOwner } from '../data-dir';
 import { assertNotTooNew, LATEST_SCHEMA_VERSION, MIGRATIONS, runMigrations } from './migrations';
 import { noteOpenedStore, toStorageError } from './storage-errors';
 
@@ -73,12 +74,17 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
 
 function openStore(file: string, options: OpenDatabaseOptions): Db {
   const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  // Owner-only whatever the umask: the store holds key hashes, provider ciphertexts, emails and usage.
+  ensurePrivateDir(path.dirname(file));
   const cannotWrite = options.readonly ? null : writeProblem(file);
   if (!fs.existsSync(file)) {
     if (cannotWrite) throw new AppError('E_STORAGE', `Gatehouse cannot create its store ${file}: ${cannotWrite}. Choose a data folder you can write to.`);
     if (options.readonly) throw new AppError('E_STORAGE', `There is no Gatehouse store at ${file} to open read-only.`);
+    // Created 0600 before SQLite opens it; SQLite gives the -wal and -shm it creates the same mode.
+    createPrivateFile(file);
   }
+  // A store from before (or copied in) may be group/world-readable: tighten it and its WAL files.
+  for (const target of [file, `${file}-wal`, `${file}-shm`]) restrictToOwner(target);
 
   let db = options.readonly || cannotWrite ? openReadOnly(file, options) : new Database(file, { nativeBinding: options.nativeBinding, timeout: busyTimeoutMs });
   try {

@@ -38,6 +38,7 @@ export function createProviderKeyRepository(db: Db) {
   const replaceSecret = db.prepare('UPDATE provider_keys SET scheme = @scheme, ciphertext = @ciphertext, last4 = @last4 WHERE id = @id');
   const touch = db.prepare('UPDATE provider_keys SET version = version + 1, updated_at = @at WHERE id = @id');
   const remove = db.prepare('DELETE FROM provider_keys WHERE id = ?');
+  const idsSealedWith = db.prepare('SELECT id FROM provider_keys WHERE scheme = ? ORDER BY id').pluck();
   const accessOf = db.prepare(
     `SELECT provider_key_id AS providerKeyId, vendor, mode FROM workspace_provider_access WHERE workspace_id = ? ORDER BY vendor, provider_key_id`,
   );
@@ -58,6 +59,8 @@ export function createProviderKeyRepository(db: Db) {
     replaceSecret: (id: string, scheme: ProtectionScheme, ciphertext: Buffer, last4: string) => void replaceSecret.run({ id, scheme, ciphertext, last4 }),
     touch: (id: string, at: string) => void touch.run({ id, at }),
     delete: (id: string) => void remove.run(id),
+    /** Keys whose secret is sealed with `scheme` (the key-file guard counts them). */
+    idsSealedWith: (scheme: ProtectionScheme) => idsSealedWith.all(scheme) as string[],
     accessOf: (workspaceId: string) => accessOf.all(workspaceId) as ProviderAccessRow[],
     /** Replaces a workspace's exceptions wholesale; call inside the mutation transaction. */
     replaceAccess(workspaceId: string, rows: ProviderAccessRow[], at: string) {

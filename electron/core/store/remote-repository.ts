@@ -74,6 +74,7 @@ export function createRemoteRepository(db: Db) {
   const setTested = db.prepare('UPDATE sync_remotes SET last_tested_at = @at, capabilities_json = COALESCE(@capabilitiesJson, capabilities_json) WHERE id = @id');
   const setCapabilities = db.prepare('UPDATE sync_remotes SET capabilities_json = @capabilitiesJson WHERE id = @id');
   const remove = db.prepare('DELETE FROM sync_remotes WHERE id = ?');
+  const idsSealedWith = db.prepare('SELECT id FROM sync_remotes WHERE credential_scheme = ? ORDER BY id').pluck();
 
   return {
     list: () => (list.all() as RawRow[]).map((raw) => toRow(raw)!),
@@ -94,6 +95,8 @@ export function createRemoteRepository(db: Db) {
     /** A sync read the capabilities (not a test): their limits replace the stored ones. */
     setCapabilities: (id: string, capabilitiesJson: string) => void setCapabilities.run({ id, capabilitiesJson }),
     delete: (id: string) => void remove.run(id),
+    /** Remotes whose admin key is sealed with `scheme` (the key-file guard counts them). */
+    idsSealedWith: (scheme: ProtectionScheme) => idsSealedWith.all(scheme) as string[],
   };
 }
 export type RemoteRepository = ReturnType<typeof createRemoteRepository>;

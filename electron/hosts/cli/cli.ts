@@ -11,6 +11,9 @@ import { EXPORT_COMMANDS_HELP, planExportCommand } from './commands/export-comma
 import { planUsageCommand, USAGE_COMMANDS_HELP } from './commands/usage-command';
 import { CREDENTIAL_ON_ARGV, passesCredentialOnArgv, planRemotesCommand, REMOTES_COMMANDS_HELP } from './commands/remotes-command';
 import { planSyncCommand, SYNC_COMMANDS_HELP } from './commands/sync-command';
+import { planProviderKeysCommand, PROVIDER_KEYS_COMMANDS_HELP } from './commands/provider-keys-command';
+import { planCallCommand, SECRET_ON_ARGV, passesSecretOnArgv } from './commands/call-command';
+import { InputRejected } from './commands/secret-input';
 import { defaultDataDir } from '../../core/data-dir';
 import { APP_VERSION } from '../app-version';
 
@@ -18,7 +21,10 @@ import { APP_VERSION } from '../app-version';
 export const CLI_USAGE = `Usage: gatehouse [--data-dir DIR] <command>
 
 Commands:
-  call <channel> '<json>'                 call any IPC channel; prints the result as JSON
+  call <channel> '<json>' | - [--secret-stdin | --secret-file FILE]
+                                          call any IPC channel; prints the result as JSON. "-" reads the JSON from stdin;
+                                          a secret (provider key, remote admin key, API key to verify) never goes in the
+                                          command line: leave it out of the JSON and add --secret-stdin or --secret-file
   workspaces list [--search Q] [--json]
   workspaces create --name NAME [--environment E] [--region R] [--budget AMOUNT] [--json]
   workspaces rename ID --name NAME [--json]
@@ -26,6 +32,7 @@ Commands:
   models list [--search Q] [--vendor V[,V]] [--type T[,T]] [--json]   the model catalog (types: text, vision, image-generation, …)
 ${USAGE_COMMANDS_HELP}
 ${EXPORT_COMMANDS_HELP}
+${PROVIDER_KEYS_COMMANDS_HELP}
 ${REMOTES_COMMANDS_HELP}
 ${SYNC_COMMANDS_HELP}
 
@@ -71,6 +78,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.err(`E_VALIDATION: ${CREDENTIAL_ON_ARGV}`);
     return 2;
   }
+  if (passesSecretOnArgv(argv)) {
+    io.err(`E_VALIDATION: ${SECRET_ON_ARGV}`);
+    return 2;
+  }
   let parsed;
   try {
     parsed = parseArgs({
@@ -106,6 +117,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         'credential-stdin': { type: 'boolean', default: false },
         'credential-file': { type: 'string' },
         'ca-file': { type: 'string' },
+        // provider keys and `call`: secrets from stdin or a file, never argv
+        label: { type: 'string' },
+        'secret-stdin': { type: 'boolean', default: false },
+        'secret-file': { type: 'string' },
         // sync
         remote: { type: 'string' },
         plan: { type: 'string' },
@@ -127,9 +142,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 
   let request: CliPlan;
   try {
-    request = planRequest(positionals, values);
+    // Input from stdin or a file (JSON, secrets) is read here, before the store is opened.
+    request = await planRequest(positionals, values, io);
   } catch (error) {
-    if (error instanceof UsageError) {
+    if (error instanceof UsageError || error instanceof InputRejected) {
       io.err(`E_VALIDATION: ${error.message}`);
       return 2;
     }
@@ -177,7 +193,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-function planRequest(positionals: string[], values: CliValues): CliPlan {
+async function planRequest(positionals: string[], values: CliValues, io: CliIo): Promise<CliPlan> {
   const [command, sub, arg, ...rest] = positionals;
   const json = values.json === true;
   const asJson = (data: unknown) => JSON.stringify(data, null, 2);
@@ -188,17 +204,12 @@ function planRequest(positionals: string[], values: CliValues): CliPlan {
 
   if (command === 'call') {
     if (!sub || !isChannelName(sub)) throw new UsageError(`Unknown channel "${sub ?? ''}". Usage: gatehouse call <channel> '<json>'`);
-    // A remote's admin key in the JSON would be on argv too (and a JSON error could echo it).
-    if ((sub === 'remotes:create' || sub === 'remotes:update') && arg?.includes('credential')) throw new UsageError(CREDENTIAL_ON_ARGV);
-    let input: unknown = {};
-    if (arg !== undefined) {
-      try {
-        input = JSON.parse(arg);
-      } catch (error) {
-        throw new UsageError(`The input is not valid JSON: ${(error as Error).message}`);
-      }
-    }
-    return { channel: sub, input, print: asJson };
+    if (rest.length > 0) throw new UsageError(`Unexpected argument after the JSON. Usage: gatehouse call <channel> '<json>'`);
+    return planCallCommand(sub, arg, values, io);
+  }
+  if (command === 'provider-keys') return planProviderKeysCommand(positionals.slice(1), values, io);
+  if (values['secret-stdin'] === true || values['secret-file'] !== undefined) {
+    throw new UsageError('--secret-stdin and --secret-file go with provider-keys add|rotate and call (remotes add takes --credential-stdin or --credential-file FILE)');
   }
   try {
     if (command === 'models') return planModelsCommand(positionals.slice(1), values);

@@ -1,9 +1,9 @@
-import fs from 'node:fs/promises';
 import type { ErrorPayload } from '../../../../shared/contract/errors';
 import { REMOTE_CA_MAX, REMOTE_CREDENTIAL_MAX, REMOTE_KINDS, type Remote, type RemoteTest } from '../../../../shared/contract/sync-schemas';
 import type { CoreClient } from '../../../core/client/core-client';
 import { formatCliError } from './cli-job';
 import { CLI_SENDER, UsageError, type CliIo, type CliPlan, type CliValues } from './cli-plan';
+import { InputRejected, oneLine, readFileText, readLimited, stdinOf } from './secret-input';
 
 export const REMOTES_COMMANDS_HELP = `  remotes add NAME --url URL [--kind gatehouse-v1] (--credential-stdin | --credential-file FILE) [--ca-file FILE]
                                           add a remote gateway; its admin key comes from stdin or a file, never the command line
@@ -45,7 +45,7 @@ const runCommand = (body: (client: CoreClient, io: CliIo) => Promise<number>): C
     try {
       return await body(client, io);
     } catch (error) {
-      if (!(error instanceof CallFailed)) throw error;
+      if (!(error instanceof CallFailed || error instanceof InputRejected)) throw error;
       io.err(formatCliError(error.payload));
       return 1;
     }
@@ -60,40 +60,6 @@ async function findRemote(client: CoreClient, name: string): Promise<Remote> {
     throw new CallFailed({ code: 'E_NOT_FOUND', message: `No remote named “${name}”.${known}` });
   }
   return found;
-}
-
-/** Reads a whole stream, refusing more than `max` bytes (a misdirected pipe, not an admin key). */
-async function readLimited(stream: NodeJS.ReadableStream, max: number, what: string): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk);
-    size += bytes.length;
-    if (size > max) throw new CallFailed({ code: 'E_VALIDATION', message: `${what} is larger than ${max} bytes; it cannot be an admin key` });
-    chunks.push(bytes);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-async function readFileText(file: string, flag: string, max: number): Promise<string> {
-  try {
-    const stat = await fs.stat(file);
-    if (!stat.isFile()) throw new CallFailed({ code: 'E_VALIDATION', message: `${flag} ${file} is not a file` });
-    if (stat.size > max) throw new CallFailed({ code: 'E_VALIDATION', message: `${flag} ${file} is larger than ${max} bytes` });
-    return await fs.readFile(file, 'utf8');
-  } catch (error) {
-    if (error instanceof CallFailed) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new CallFailed({ code: 'E_VALIDATION', message: `Cannot read ${flag} ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (code ?? 'unreadable')}` });
-  }
-}
-
-/** One line of visible text: the trailing newline of `echo KEY |` or a saved file is dropped, nothing else. */
-function oneLine(text: string, source: string): string {
-  const trimmed = text.replace(/^\uFEFF/, '').trim();
-  if (trimmed === '') throw new CallFailed({ code: 'E_VALIDATION', message: `${source} is empty; it must hold the admin key` });
-  if (/[\r\n]/.test(trimmed)) throw new CallFailed({ code: 'E_VALIDATION', message: `${source} holds more than one line; it must hold only the admin key` });
-  return trimmed;
 }
 
 function remoteTable(remotes: Remote[]): string {
@@ -151,11 +117,11 @@ export function planRemotesCommand(args: string[], values: CliValues): CliPlan {
       return runCommand(async (client, io) => {
         let credential: string;
         if (fromStdin) {
-          const stdin = io.stdin ?? process.stdin;
+          const stdin = stdinOf(io);
           if ((stdin as { isTTY?: boolean }).isTTY) io.err('Paste the admin key, then press Enter and Ctrl+D (it is shown as you type; prefer piping it in):');
-          credential = oneLine(await readLimited(stdin, REMOTE_CREDENTIAL_MAX * 4, 'Standard input'), 'Standard input');
+          credential = oneLine(await readLimited(stdin, REMOTE_CREDENTIAL_MAX * 4, 'Standard input', 'the admin key'), 'Standard input', 'the admin key');
         } else {
-          credential = oneLine(await readFileText(file!, '--credential-file', REMOTE_CREDENTIAL_MAX * 4), `--credential-file ${file}`);
+          credential = oneLine(await readFileText(file!, '--credential-file', REMOTE_CREDENTIAL_MAX * 4), `--credential-file ${file}`, 'the admin key');
         }
         const caCertificate = caFile === null ? null : await readFileText(caFile, '--ca-file', REMOTE_CA_MAX);
         const remote = await call<Remote>(client, 'remotes:create', { name: remoteName, kind, baseUrl, credential, ...(caCertificate === null ? {} : { caCertificate }) });

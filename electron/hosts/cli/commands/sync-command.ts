@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { JobResult, JobStatus } from '../../../../shared/contract/job-schemas';
 import type { PlanField, Remote, SyncPlan, SyncStatus } from '../../../../shared/contract/sync-schemas';
@@ -118,7 +118,10 @@ export function planSyncCommand(args: string[], values: CliValues): CliPlan {
         const remote = await remoteNamed(invoke, name);
         const result = await job(client, io, 'sync:plan', { remoteId: remote.id }, 'sync-plan', json ? null : 'planning');
         const plan = await invoke<SyncPlan>('sync:getPlan', { runId: result.runId });
-        if (out) writeFileSync(out, `${asJson(plan)}\n`, { mode: 0o600 });
+        if (out) {
+          writeFileSync(out, `${asJson(plan)}\n`, { mode: 0o600 });
+          chmodSync(out, 0o600); // an existing file keeps its mode through writeFileSync
+        }
         io.out(json ? asJson(plan) : renderPlan(plan) + (out ? `\n\nSaved to ${out}. Apply it with: gatehouse sync apply --plan ${out}` : ''));
         return plan.ops.length === 0 ? 0 : 2;
       });

@@ -13,7 +13,13 @@ import { useDataVersion } from '../../stores/data-versions';
 const NO_KEYS: ProviderKey[] = [];
 const SECRET_HINT = `${PROVIDER_SECRET_MIN}–${PROVIDER_SECRET_MAX} characters, no spaces. Only the last 4 are ever shown again.`;
 
-type Dialog = { kind: 'add' } | { kind: 'rename'; key: ProviderKey } | { kind: 'replace'; key: ProviderKey } | { kind: 'delete'; key: ProviderKey };
+type Dialog =
+  | { kind: 'add' }
+  | { kind: 'rename'; key: ProviderKey }
+  | { kind: 'replace'; key: ProviderKey }
+  | { kind: 'delete'; key: ProviderKey }
+  // The way out of a lost key file with no backup: exactly the keys listed are deleted.
+  | { kind: 'forget'; keys: ProviderKey[] };
 
 interface FormValues {
   vendor: string;
@@ -68,6 +74,12 @@ export function ProviderKeysPage() {
       } else if (dialog.kind === 'replace') {
         const replaced = await invoke('providerKeys:update', { id: dialog.key.id, expectedVersion: dialog.key.version, secret: form.secret });
         setNotice(`Replaced the secret of “${replaced.label}” (now ••••${replaced.last4}).`);
+      } else if (dialog.kind === 'forget') {
+        const forgot = await invoke('providerKeys:forgetUnreadable', { ids: dialog.keys.map((k) => k.id) });
+        setNotice(
+          `Forgot ${forgot.forgotten.length} provider key(s) whose secrets could not be decrypted.` +
+            (forgot.remoteCredentialsToReenter ? ` Enter the admin key of ${forgot.remoteCredentialsToReenter} remote(s) again.` : ''),
+        );
       } else {
         const deleted = await invoke('providerKeys:delete', { id: dialog.key.id });
         setNotice(
@@ -104,6 +116,7 @@ export function ProviderKeysPage() {
 
   const protection = data?.protection;
   const atLimit = data ? data.items.length >= data.limit : false;
+  const unreadable = data?.items.filter((k) => k.secretStatus === 'unreadable') ?? NO_KEYS;
   const title =
     dialog?.kind === 'add'
       ? 'Add provider key'
@@ -111,9 +124,11 @@ export function ProviderKeysPage() {
         ? `Rename ${dialog.key.label}`
         : dialog?.kind === 'replace'
           ? `Replace secret of ${dialog.key.label}`
-          : dialog
-            ? `Delete ${dialog.key.label}?`
-            : '';
+          : dialog?.kind === 'forget'
+            ? `Forget ${dialog.keys.length} unreadable provider key(s)?`
+            : dialog
+              ? `Delete ${dialog.key.label}?`
+              : '';
 
   return (
     <div className="page">
@@ -138,6 +153,15 @@ export function ProviderKeysPage() {
           'Checking how secrets are protected…'
         )}
       </section>
+      {unreadable.length ? (
+        <p className="note">
+          {unreadable.length} key(s) cannot be decrypted here: the key file <code>provider-keys.key</code> is missing or was replaced. Restore it from a backup of
+          the data folder if you can.{' '}
+          <button type="button" className="danger-outline" onClick={() => open({ kind: 'forget', keys: unreadable })}>
+            Forget unreadable secrets…
+          </button>
+        </p>
+      ) : null}
       {atLimit ? <p className="note">You have the maximum of {data?.limit} provider keys. Delete one to add another.</p> : null}
       {loadError ? (
         <p role="alert" className="form-error">
@@ -155,14 +179,29 @@ export function ProviderKeysPage() {
         empty="No provider keys yet. Use “Add provider key” to store the first credential; every workspace can use it unless you pin or disable it there."
       />
 
-      <Modal title={title} open={dialog !== null} alert={dialog?.kind === 'delete'} onClose={close}>
+      <Modal title={title} open={dialog !== null} alert={dialog?.kind === 'delete' || dialog?.kind === 'forget'} onClose={close}>
         <form
           onSubmit={(e) => {
             e.preventDefault();
             void submit();
           }}
         >
-          {dialog?.kind === 'delete' ? (
+          {dialog?.kind === 'forget' ? (
+            <>
+              <p>
+                If a backup of the data folder has <code>provider-keys.key</code>, close Gatehouse, copy it back next to <code>gatehouse.sqlite</code> and
+                reopen instead: these secrets are then readable again. Forgetting removes these keys and their workspace pins and disables permanently (the
+                audit log keeps a record); add them again with their secrets afterwards.
+              </p>
+              <ul>
+                {dialog.keys.map((k) => (
+                  <li key={k.id}>
+                    {k.vendor} “{k.label}” (••••{k.last4})
+                  </li>
+                ))}
+              </ul>
+            </>
+          ) : dialog?.kind === 'delete' ? (
             <p>
               The {dialog.key.vendor} key “{dialog.key.label}” (••••{dialog.key.last4}) and its encrypted secret are removed permanently.
               {dialog.key.workspaceOverrides
@@ -204,8 +243,16 @@ export function ProviderKeysPage() {
             <button type="button" onClick={close}>
               Cancel
             </button>
-            <button type="submit" className={dialog?.kind === 'delete' ? 'danger' : 'primary'} disabled={busy}>
-              {dialog?.kind === 'add' ? 'Add key' : dialog?.kind === 'rename' ? 'Rename' : dialog?.kind === 'replace' ? 'Replace secret' : 'Delete key'}
+            <button type="submit" className={dialog?.kind === 'delete' || dialog?.kind === 'forget' ? 'danger' : 'primary'} disabled={busy}>
+              {dialog?.kind === 'add'
+                ? 'Add key'
+                : dialog?.kind === 'rename'
+                  ? 'Rename'
+                  : dialog?.kind === 'replace'
+                    ? 'Replace secret'
+                    : dialog?.kind === 'forget'
+                      ? 'Forget keys'
+                      : 'Delete key'}
             </button>
           </div>
         </form>
