@@ -103,6 +103,10 @@ export function createSyncRepository(db: Db) {
   const runsOf = db.prepare(`SELECT ${RUN_COLUMNS} FROM sync_runs WHERE remote_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?`);
   const latestRun = db.prepare(`SELECT ${RUN_COLUMNS} FROM sync_runs WHERE remote_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1`);
   const runsInState = db.prepare(`SELECT ${RUN_COLUMNS} FROM sync_runs WHERE remote_id = ? AND state = ? ORDER BY created_at, rowid`);
+  const finishedRunsWithSent = db.prepare(
+    `SELECT ${RUN_COLUMNS} FROM sync_runs WHERE remote_id = ? AND state NOT IN ('planned', 'applying')
+        AND EXISTS (SELECT 1 FROM sync_ops o WHERE o.run_id = sync_runs.id AND o.state = 'sent') ORDER BY created_at, rowid`,
+  );
   const discardPlanned = db.prepare(`UPDATE sync_runs SET state = 'discarded', finished_at = ?, message = 'Replaced by a newer plan' WHERE remote_id = ? AND state = 'planned' AND id <> ?`);
   const setRunState = db.prepare('UPDATE sync_runs SET state = ?, message = ?, started_at = COALESCE(started_at, ?), finished_at = ? WHERE id = ?');
 
@@ -222,6 +226,10 @@ export function createSyncRepository(db: Db) {
     },
     runsInState(remoteId: string, state: SyncRunRow['state']): SyncRunRow[] {
       return runsInState.all(remoteId, state) as SyncRunRow[];
+    },
+    /** Runs that finished with writes left `sent` (the outcome unknown: the gateway may have committed them). */
+    finishedRunsWithSentOps(remoteId: string): SyncRunRow[] {
+      return finishedRunsWithSent.all(remoteId) as SyncRunRow[];
     },
     setRunState(id: string, state: SyncRunRow['state'], message: string | null, at: string, finished: boolean): void {
       setRunState.run(state, message, at, finished ? at : null, id);

@@ -159,7 +159,10 @@ export function planSync(input: PlannerInput): PlannerOutput {
   const resolutionFor = (type: string, localId: string, path: string, local: Json, remote: Json) => {
     const found = resolutions.get(`${type}:${localId}:${path}`);
     if (!found) return null;
-    return found.localJson === canonicalJson(local ?? null) && found.remoteJson === canonicalJson(remote ?? null) ? found.choice : null;
+    // A whole-resource conflict shows (and the resolution records) its data without write-only fields.
+    const shown = (value: Json) =>
+      path === '*' && value !== null && typeof value === 'object' ? visible(type as ResourceType, value as Record<string, Json>) : (value ?? null);
+    return found.localJson === canonicalJson(shown(local)) && found.remoteJson === canonicalJson(shown(remote)) ? found.choice : null;
   };
 
   const localByKey = new Map(input.local.map((l) => [keyOf(l.type, entityIdOf(l.type, l.id, l.parentId)), l]));
@@ -315,7 +318,8 @@ export function planSync(input: PlannerInput): PlannerOutput {
     if (draft) drafts.push(draft);
   }
 
-  function planEntity(e: Entity): Draft | null {
+  /** `forced`: the admin's choice for a one-sided entity, taken from its workspace's resolution (see Cascades). */
+  function planEntity(e: Entity, forced?: 'keep-local' | 'take-remote'): Draft | null {
     const { type } = e;
     const wo = writeOnlyOf(type);
     const L = e.local?.data as Record<string, Json> | undefined;
@@ -403,11 +407,16 @@ export function planSync(input: PlannerInput): PlannerOutput {
         d.base = L;
         return d;
       }
-      const choice = resolutionFor(type, e.localId, '*', L, null);
-      if (same(canonicalFlat(type, L), canonicalFlat(type, B)) || choice === 'take-remote') {
+      const choice = forced ?? resolutionFor(type, e.localId, '*', L, null);
+      // The admin's choice first: "keep mine" must win even when this row itself is unchanged
+      // (a workspace held back because of what changed inside it).
+      if (choice === 'keep-local' && type === 'api_key' && (L['secret_sha256'] === null || L['secret_sha256'] === undefined)) {
+        // A key this laptop pulled: its secret (and hash) never reached it, so no gateway can get
+        // the key back from here (a create needs the hash). The remote's delete stands.
         const d = draft('pull', 'delete', []);
         d.pull = null;
-        d.resolved = choice === 'take-remote';
+        d.resolved = true;
+        d.warnings.push({ code: 'secret-unknown', message: 'Its secret never reached this laptop (the key came from the remote), so it cannot be put back there; it is removed here too' });
         return d;
       }
       if (choice === 'keep-local') {
@@ -416,6 +425,12 @@ export function planSync(input: PlannerInput): PlannerOutput {
         d.send = withWriteOnly(type, stripLocalOnly(type, L), L, d.writeOnly);
         d.base = L;
         d.resolved = true;
+        return d;
+      }
+      if (same(canonicalFlat(type, L), canonicalFlat(type, B)) || choice === 'take-remote') {
+        const d = draft('pull', 'delete', []);
+        d.pull = null;
+        d.resolved = choice === 'take-remote';
         return d;
       }
       const d = draft('conflict', 'none', changedFields(type, base, flatten(type, L), 'local', wo));
@@ -437,16 +452,18 @@ export function planSync(input: PlannerInput): PlannerOutput {
         if (type === 'api_key') d.warnings.push({ code: 'secret-elsewhere', message: 'Its secret stays on the laptop that created it; this copy cannot show or verify it' });
         return d;
       }
-      const choice = resolutionFor(type, e.localId, '*', null, R);
-      if (same(canonicalFlat(type, R), canonicalFlat(type, B)) || choice === 'keep-local') {
-        const d = draft('delete', 'none', []);
-        d.resolved = choice === 'keep-local';
-        return d;
-      }
+      const choice = forced ?? resolutionFor(type, e.localId, '*', null, R);
+      // The admin's choice first: "take theirs" must win even when the remote row is unchanged
+      // (a workspace held back because of what changed inside it).
       if (choice === 'take-remote') {
         const d = draft('pull', 'create', [...flatten(type, R)].map(([path, value]) => field({ path, base: undefined, local: undefined, remote: value, result: value, source: 'remote' }, wo)));
         d.pull = R;
         d.resolved = true;
+        return d;
+      }
+      if (same(canonicalFlat(type, R), canonicalFlat(type, B)) || choice === 'keep-local') {
+        const d = draft('delete', 'none', []);
+        d.resolved = choice === 'keep-local';
         return d;
       }
       const d = draft('conflict', 'none', changedFields(type, base, flatten(type, R), 'remote', wo));
@@ -519,6 +536,27 @@ export function planSync(input: PlannerInput): PlannerOutput {
         const keys = children.filter((c) => c.entity.type === 'api_key').length;
         if (keys > 0) d.warnings.push({ code: 'cascade-deletes-keys', message: `Its ${keys} API key(s) are deleted here too` });
       }
+    }
+    // A workspace the admin brought back (keep mine after a remote delete, take theirs after a
+    // local one) comes back whole: what was inside it is restored on the side that deleted it,
+    // instead of being deleted on the other side too.
+    if (d.resolved && d.entity.base && d.kind === 'pull' && d.localAction === 'create') restoreChildren(children, 'take-remote');
+    if (d.resolved && d.entity.base && d.kind === 'create') restoreChildren(children, 'keep-local');
+    // While a workspace deleted on one side waits for the admin, nothing inside it is deleted or
+    // pulled on the other side: either choice must still be possible.
+    if (d.kind === 'conflict' && d.conflicts.some((c) => c.path === '*' && (c.reason === 'deleted-locally' || c.reason === 'deleted-remotely'))) {
+      for (const c of children) if (c.kind === 'delete' || c.kind === 'pull') dropped.add(c);
+    }
+  }
+  function restoreChildren(children: Draft[], choice: 'keep-local' | 'take-remote') {
+    for (const c of children) {
+      const oneSided = !c.entity.local !== !c.entity.remote;
+      const deletes = choice === 'take-remote' ? c.kind === 'delete' : c.kind === 'pull' && c.localAction === 'delete';
+      if (!oneSided || !c.entity.base || !(deletes || c.kind === 'conflict')) continue;
+      const redo = planEntity(c.entity, choice);
+      // Replaced whole: a pull-delete's `pull: null` must not survive into the create.
+      if (redo) Object.assign(c, { pull: undefined, base: undefined }, redo);
+      else dropped.add(c);
     }
   }
   function toConflict(d: Draft, reason: 'deleted-locally' | 'deleted-remotely', message: string) {

@@ -390,7 +390,11 @@ export function createSyncEngine(options: SyncEngineOptions) {
         repo.finishOp(runId, op.ord, 'conflict', attempts, result.status, `Changed on the remote since the plan: ${result.message}`, at);
         return 'conflict';
       }
-      repo.finishOp(runId, op.ord, 'failed', attempts, result.status, result.message, at);
+      // Gave up on a retryable failure (no answer, 5xx, 429…): the gateway may have committed it
+      // on any attempt. The op stays `sent` (outcome unknown) and the next plan settles it by
+      // replaying its idempotency key, as after a crash; dependents are still not sent now.
+      const unknown = result.kind === 'failed' && result.retryable;
+      repo.finishOp(runId, op.ord, unknown ? 'sent' : 'failed', attempts, result.status, unknown ? `Outcome unknown (${result.message}); the next plan replays it` : result.message, at);
       return 'failed';
     });
   }
@@ -441,8 +445,25 @@ export function createSyncEngine(options: SyncEngineOptions) {
   // ---- Recovery: finish what a crash left `sent` -------------------------------------------
   async function recoverInterrupted(remoteId: string, conn: EngineConnection, job: JobHandle): Promise<number> {
     const runs = repo.runsInState(remoteId, 'applying');
-    if (runs.length === 0) return 0;
+    if (runs.length === 0 && repo.finishedRunsWithSentOps(remoteId).length === 0) return 0;
     return withLease(remoteId, async () => {
+      let settled = 0;
+      // Finished runs whose writes gave up with the outcome unknown: replay each once (the stored
+      // answer if it committed, else it runs now). Still unknown after that: failed, for good, so a
+      // key is never replayed after later runs touched the same entity.
+      for (const run of repo.finishedRunsWithSentOps(remoteId)) {
+        job.setMessage('Settling requests whose outcome was unknown');
+        const { plan: body, details } = JSON.parse(run.planJson) as StoredPlan;
+        const opByOrd = new Map(body.ops.map((op) => [op.ord, op]));
+        const detailOf = new Map(details.map((d) => [d.ord, d]));
+        for (const row of repo.ops(run.id)) {
+          if (row.state !== 'sent' || !row.requestJson) continue;
+          await send(conn, run.id, opByOrd.get(row.ord)!, detailOf.get(row.ord)!, JSON.parse(row.requestJson) as JournalRequest, row.idempotencyKey);
+          settled += 1;
+          const after = repo.ops(run.id).find((o) => o.ord === row.ord);
+          if (after?.state === 'sent') ctx.write(() => repo.finishOp(run.id, row.ord, 'failed', 0, after.lastStatus, `Outcome still unknown after a replay: ${after.message ?? ''}`, iso()));
+        }
+      }
       let replayed = 0;
       for (const run of repo.runsInState(remoteId, 'applying')) {
         job.setMessage('Finishing an interrupted sync');
@@ -467,7 +488,7 @@ export function createSyncEngine(options: SyncEngineOptions) {
         finishRun(remoteId, run.id, body, outcome, run.changeSeqHigh);
         ctx.write(() => repo.setRunState(run.id, 'interrupted', `Interrupted; ${replayed} request(s) in flight were settled by replaying their idempotency keys`, iso(), true));
       }
-      return replayed;
+      return settled + replayed;
     });
   }
 
