@@ -16,6 +16,7 @@ import { planCallCommand, SECRET_ON_ARGV, passesSecretOnArgv } from './commands/
 import { InputRejected } from './commands/secret-input';
 import { defaultDataDir } from '../../core/data-dir';
 import { APP_VERSION } from '../app-version';
+import { textTable } from './commands/cli-call';
 
 
 export const CLI_USAGE = `Usage: gatehouse [--data-dir DIR] <command>
@@ -65,8 +66,7 @@ function workspaceTable(items: Workspace[]): string {
     formatMoney(w.monthlyBudgetMinor, w.currency),
     `${w.keyCount}/${w.keyLimit}`,
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  return [header, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+  return textTable(header, rows);
 }
 
 export type { CliIo };

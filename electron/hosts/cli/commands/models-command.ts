@@ -1,8 +1,7 @@
-import type { ErrorPayload } from '../../../../shared/contract/errors';
 import type { Model } from '../../../../shared/contract/model-schemas';
 import { MODEL_PAGE_SIZE_MAX, MODEL_TYPES, type ModelType } from '../../../../shared/domain/model-rules';
-import type { CoreClient } from '../../../core/client/core-client';
-import { CLI_SENDER, UsageError, type CliPlan, type CliValues } from './cli-plan';
+import { UsageError, type CliPlan, type CliValues } from './cli-plan';
+import { CallFailed, callCore, textTable } from './cli-call';
 
 /** `--type` accepts an id (`image-generation`) or a label (`Image generation`), comma-separated. */
 function parseTypes(value: string | boolean | undefined): ModelType[] {
@@ -20,21 +19,9 @@ const splitList = (value: string | boolean | undefined) => (typeof value === 'st
 function modelTable(items: Model[]): string {
   const header = ['ID', 'NAME', 'VENDOR', 'TYPE', 'TOKEN-METERED', 'CONTEXT'];
   const rows = items.map((m) => [m.id, m.displayName, m.vendor, m.type, m.tokenMetered ? 'yes' : 'no', m.contextWindow?.toLocaleString('en-US') ?? '—']);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  return [header, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+  return textTable(header, rows);
 }
 
-class CallFailed extends Error {
-  constructor(readonly payload: ErrorPayload) {
-    super(payload.message);
-  }
-}
-
-async function call<T>(client: CoreClient, channel: string, input: unknown): Promise<T> {
-  const result = await client.invoke(channel, input, CLI_SENDER);
-  if (!result.ok) throw new CallFailed(result.error);
-  return result.data as T;
-}
 
 /** `gatehouse models list [--search Q] [--vendor V[,V]] [--type T[,T]] [--json]`. */
 export function planModelsCommand(args: string[], values: CliValues): CliPlan {
@@ -47,7 +34,7 @@ export function planModelsCommand(args: string[], values: CliValues): CliPlan {
     async run(core, io) {
       try {
         // Vendors match case-insensitively against the catalog's spelling.
-        const known = (await call<{ vendors: Array<{ vendor: string }> }>(core, 'models:facets', {})).vendors.map((v) => v.vendor);
+        const known = (await callCore<{ vendors: Array<{ vendor: string }> }>(core, 'models:facets', {})).vendors.map((v) => v.vendor);
         const vendors = vendorNames.map((name) => {
           const found = known.find((v) => v.toLowerCase() === name.toLowerCase());
           if (!found) throw new CallFailed({ code: 'E_VALIDATION', message: `Unknown vendor "${name}". Known vendors: ${known.join(', ')}` });
@@ -55,7 +42,7 @@ export function planModelsCommand(args: string[], values: CliValues): CliPlan {
         });
         const items: Model[] = [];
         for (let index = 0; ; index += 1) {
-          const page = await call<{ items: Model[]; total: number }>(core, 'models:list', { search, vendors, types, page: { index, size: MODEL_PAGE_SIZE_MAX } });
+          const page = await callCore<{ items: Model[]; total: number }>(core, 'models:list', { search, vendors, types, page: { index, size: MODEL_PAGE_SIZE_MAX } });
           items.push(...page.items);
           if (items.length >= page.total || page.items.length === 0) break;
         }

@@ -1,10 +1,9 @@
-import type { ErrorPayload } from '../../../../shared/contract/errors';
 import type { ProviderKey, ProviderKeyForgetUnreadableOutput } from '../../../../shared/contract/provider-key-schemas';
 import { maskedSecret, PROVIDER_SECRET_MAX, protectionSchemeLabel } from '../../../../shared/domain/provider-key-rules';
-import type { CoreClient } from '../../../core/client/core-client';
 import { formatCliError } from './cli-job';
-import { CLI_SENDER, UsageError, type CliIo, type CliPlan, type CliValues } from './cli-plan';
+import { UsageError, type CliIo, type CliPlan, type CliValues } from './cli-plan';
 import { readSecret, secretSourceOf } from './secret-input';
+import { CallFailed, callCore, textTable } from './cli-call';
 
 export const PROVIDER_KEYS_COMMANDS_HELP = `  provider-keys list [--json]
   provider-keys add --vendor V --label L (--secret-stdin | --secret-file FILE) [--json]
@@ -27,21 +26,9 @@ const STATUS_TEXT: Record<ProviderKey['secretStatus'], string> = {
 function keyTable(keys: ProviderKey[]): string {
   const header = ['VENDOR', 'LABEL', 'ID', 'SECRET', 'PROTECTION', 'STATUS', 'OVERRIDES'];
   const rows = keys.map((k) => [k.vendor, k.label, k.id, maskedSecret(k.last4), protectionSchemeLabel(k.scheme), STATUS_TEXT[k.secretStatus], String(k.workspaceOverrides)]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  return [header, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+  return textTable(header, rows);
 }
 
-class CallFailed extends Error {
-  constructor(readonly payload: ErrorPayload) {
-    super(payload.message);
-  }
-}
-
-async function call<T>(client: CoreClient, channel: string, input: unknown): Promise<T> {
-  const result = await client.invoke(channel, input, CLI_SENDER);
-  if (!result.ok) throw new CallFailed(result.error);
-  return result.data as T;
-}
 
 function forgetReport(outcome: ProviderKeyForgetUnreadableOutput): string {
   const lines = outcome.forgotten.length
@@ -138,9 +125,9 @@ export async function planProviderKeysCommand(args: string[], values: CliValues,
         async run(client, out) {
           try {
             // Exactly the keys unreadable now: the core refuses the call if one became readable meanwhile.
-            const { items } = await call<{ items: ProviderKey[] }>(client, 'providerKeys:list', {});
+            const { items } = await callCore<{ items: ProviderKey[] }>(client, 'providerKeys:list', {});
             const ids = items.filter((k) => k.secretStatus === 'unreadable').map((k) => k.id);
-            const outcome = await call<ProviderKeyForgetUnreadableOutput>(client, 'providerKeys:forgetUnreadable', { ids });
+            const outcome = await callCore<ProviderKeyForgetUnreadableOutput>(client, 'providerKeys:forgetUnreadable', { ids });
             out.out(json ? asJson(outcome) : forgetReport(outcome));
             return 0;
           } catch (error) {

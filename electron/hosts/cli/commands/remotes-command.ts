@@ -1,9 +1,9 @@
-import type { ErrorPayload } from '../../../../shared/contract/errors';
 import { REMOTE_CA_MAX, REMOTE_CREDENTIAL_MAX, REMOTE_KINDS, type Remote, type RemoteTest } from '../../../../shared/contract/sync-schemas';
 import type { CoreClient } from '../../../core/client/core-client';
 import { formatCliError } from './cli-job';
-import { CLI_SENDER, UsageError, type CliIo, type CliPlan, type CliValues } from './cli-plan';
+import { UsageError, type CliIo, type CliPlan, type CliValues } from './cli-plan';
 import { InputRejected, oneLine, readFileText, readLimited, stdinOf } from './secret-input';
+import { CallFailed, callCore, textTable } from './cli-call';
 
 export const REMOTES_COMMANDS_HELP = `  remotes add NAME --url URL [--kind gatehouse-v1] (--credential-stdin | --credential-file FILE) [--ca-file FILE]
                                           add a remote gateway; its admin key comes from stdin or a file, never the command line
@@ -25,17 +25,6 @@ export function passesCredentialOnArgv(argv: readonly string[]): boolean {
 const asJson = (data: unknown) => JSON.stringify(data, null, 2);
 const nameKey = (name: string) => name.trim().normalize('NFKC').toLowerCase();
 
-class CallFailed extends Error {
-  constructor(readonly payload: ErrorPayload) {
-    super(payload.message);
-  }
-}
-
-async function call<T>(client: CoreClient, channel: string, input: unknown): Promise<T> {
-  const result = await client.invoke(channel, input, CLI_SENDER);
-  if (!result.ok) throw new CallFailed(result.error);
-  return result.data as T;
-}
 
 /** Runs a command body; a failed call or unreadable input prints `CODE: message` and exits 1. */
 const runCommand = (body: (client: CoreClient, io: CliIo) => Promise<number>): CliPlan => ({
@@ -53,7 +42,7 @@ const runCommand = (body: (client: CoreClient, io: CliIo) => Promise<number>): C
 });
 
 async function findRemote(client: CoreClient, name: string): Promise<Remote> {
-  const { remotes } = await call<{ remotes: Remote[] }>(client, 'remotes:list', {});
+  const { remotes } = await callCore<{ remotes: Remote[] }>(client, 'remotes:list', {});
   const found = remotes.find((r) => nameKey(r.name) === nameKey(name));
   if (!found) {
     const known = remotes.length ? ` Known remotes: ${remotes.map((r) => r.name).join(', ')}.` : ' No remote is set up yet (gatehouse remotes add).';
@@ -73,8 +62,7 @@ function remoteTable(remotes: Remote[]): string {
     r.lastTestedAt ?? 'never',
     r.lastSyncAt ?? 'never',
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  return [header, ...rows].map((row) => row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+  return textTable(header, rows);
 }
 
 function testReport(remote: Remote, test: RemoteTest): string {
@@ -124,7 +112,7 @@ export function planRemotesCommand(args: string[], values: CliValues): CliPlan {
           credential = oneLine(await readFileText(file!, '--credential-file', REMOTE_CREDENTIAL_MAX * 4), `--credential-file ${file}`, 'the admin key');
         }
         const caCertificate = caFile === null ? null : await readFileText(caFile, '--ca-file', REMOTE_CA_MAX);
-        const remote = await call<Remote>(client, 'remotes:create', { name: remoteName, kind, baseUrl, credential, ...(caCertificate === null ? {} : { caCertificate }) });
+        const remote = await callCore<Remote>(client, 'remotes:create', { name: remoteName, kind, baseUrl, credential, ...(caCertificate === null ? {} : { caCertificate }) });
         io.out(json ? asJson(remote) : `Added remote ${remote.name} (${remote.id}) at ${remote.baseUrl}. Check it with: gatehouse remotes test "${remote.name}"`);
         return 0;
       });
@@ -132,7 +120,7 @@ export function planRemotesCommand(args: string[], values: CliValues): CliPlan {
     case 'list':
       if (name !== undefined) throw new UsageError(`Unexpected argument "${name}". Usage: gatehouse remotes list [--json]`);
       return runCommand(async (client, io) => {
-        const { remotes } = await call<{ remotes: Remote[] }>(client, 'remotes:list', {});
+        const { remotes } = await callCore<{ remotes: Remote[] }>(client, 'remotes:list', {});
         io.out(json ? asJson(remotes) : remotes.length ? remoteTable(remotes) : 'No remotes yet. Add one with: gatehouse remotes add NAME --url URL --credential-stdin');
         return 0;
       });
@@ -140,7 +128,7 @@ export function planRemotesCommand(args: string[], values: CliValues): CliPlan {
       const remoteName = requireName('Usage: gatehouse remotes test NAME [--json]');
       return runCommand(async (client, io) => {
         const remote = await findRemote(client, remoteName);
-        const test = await call<RemoteTest>(client, 'remotes:test', { id: remote.id });
+        const test = await callCore<RemoteTest>(client, 'remotes:test', { id: remote.id });
         io.out(json ? asJson(test) : testReport(remote, test));
         // Exit 0 only when the remote is usable for sync.
         return test.reachable && test.authenticated ? 0 : 1;
@@ -150,7 +138,7 @@ export function planRemotesCommand(args: string[], values: CliValues): CliPlan {
       const remoteName = requireName('Usage: gatehouse remotes remove NAME');
       return runCommand(async (client, io) => {
         const remote = await findRemote(client, remoteName);
-        await call(client, 'remotes:delete', { id: remote.id });
+        await callCore(client, 'remotes:delete', { id: remote.id });
         io.out(json ? asJson({ id: remote.id }) : `Removed remote ${remote.name} (${remote.id}); its sync history went with it, local data is unchanged`);
         return 0;
       });

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { FINISHED_JOB_STATES, type JobStatus } from '../../../../shared/contract/job-schemas';
 import type { UsageReport } from '../../../../shared/contract/usage-schemas';
 import { formatMicros as money, USAGE_BUCKETS, USAGE_GROUP_BYS, utcDay } from '../../../../shared/domain/usage-rules';
+import { textTable } from './cli-call';
 import { formatCliError, jobFailure, runJob } from './cli-job';
 import type { CoreClient } from '../../../core/client/core-client';
 import { CLI_SENDER, UsageError, type CliIo, type CliPlan, type CliValues } from './cli-plan';
@@ -33,8 +34,7 @@ function reportTable(report: UsageReport): string {
   const header = ['BUCKET', 'GROUP', 'REQUESTS', 'INPUT', 'OUTPUT', 'CACHED', 'COST'];
   const rows = report.rows.map((r) => [r.bucket, r.groupLabel, String(r.requests), String(r.inputTokens), String(r.outputTokens), String(r.cachedTokens), money(r.costMicros, r.currency)]);
   for (const t of report.totals) rows.push(['TOTAL', '', String(t.requests), String(t.inputTokens), String(t.outputTokens), String(t.cachedTokens), money(t.costMicros, t.currency)]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  return [header, ...rows].map((r) => r.map((c, i) => (i >= 2 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n');
+  return textTable(header, rows, new Set([2, 3, 4, 5, 6]));
 }
 
 /**
