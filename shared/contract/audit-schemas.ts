@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { AuditChannelName } from './audit-channels';
 import type { ChannelDefinition } from './channel-definition';
+import { strictTimestampSchema } from './timestamp-schema';
 
 export const AUDIT_ENTITY_TYPES = ['workspace', 'api_key', 'preference'] as const;
 
@@ -10,8 +11,8 @@ export const auditFilterSchema = z.strictObject({
   action: z.string().max(64).optional(),
   entityType: z.string().max(64).optional(),
   /** Inclusive lower and exclusive upper bound, ISO-8601 UTC. */
-  from: z.iso.datetime({ offset: true }).optional(),
-  to: z.iso.datetime({ offset: true }).optional(),
+  from: strictTimestampSchema('From').optional(),
+  to: strictTimestampSchema('To').optional(),
 });
 
 export const auditEntrySummarySchema = z.strictObject({

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ChannelDefinition } from './channel-definition';
 import type { KeyChannelName } from './key-channels';
 import { MAX_BUDGET_MINOR } from '../domain/money';
+import { strictTimestampSchema } from './timestamp-schema';
 import { workspaceIdSchema } from './workspace-schemas';
 
 export const KEY_NAME_MAX = 64;
@@ -39,7 +40,7 @@ export type ApiKey = z.infer<typeof apiKeySchema>;
 export const keyCreateInput = z.strictObject({
   workspaceId: workspaceIdSchema,
   name: z.string().trim().min(1, 'Name is required').max(KEY_NAME_MAX, `Name must be at most ${KEY_NAME_MAX} characters`),
-  expiresAt: z.iso.datetime({ offset: true, message: 'Expiry must be an ISO date-time' }).nullable().optional(),
+  expiresAt: strictTimestampSchema('Expiry').nullable().optional(),
   rpmLimit: limit(MAX_RPM, 'Requests/min').nullable().optional(),
   tpmLimit: limit(MAX_TPM, 'Tokens/min').nullable().optional(),
   monthlyBudgetMinor: z.int().min(0, 'Budget cannot be negative').max(MAX_BUDGET_MINOR, 'Budget is too large').nullable().optional(),

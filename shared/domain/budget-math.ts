@@ -55,12 +55,14 @@ export function monthWindow(now: Date): MonthWindow {
 
 /**
  * Linear burn-rate forecast for the month end: spend so far ÷ elapsed fraction of the month.
- * Rounded to whole minor units. Null when there is no budget (budget ≤ 0): nothing to compare.
+ * Rounded to whole minor units, and at most Number.MAX_SAFE_INTEGER (seconds into a month the
+ * fraction is ~10^-7, so a large spend would project past any exact integer). Null when there is
+ * no budget (budget ≤ 0): nothing to compare.
  */
 export function forecastMonthEnd(spentMinor: number, budgetMinor: number, elapsedFraction: number): number | null {
   if (budgetMinor <= 0) return null;
   if (!(elapsedFraction > 0)) throw new RangeError('elapsedFraction must be > 0');
-  return Math.round(spentMinor / Math.min(1, elapsedFraction));
+  return Math.min(Number.MAX_SAFE_INTEGER, Math.round(spentMinor / Math.min(1, elapsedFraction)));
 }
 
 /** Percent of budget, one decimal; null without a budget. */
@@ -100,5 +102,8 @@ export function budgetFigures(spentMinor: number, budgetMinor: number, threshold
  */
 export function microsToMinor(costMicros: number, currencyDecimals: number): number {
   const perMinor = 10 ** (6 - currencyDecimals);
-  return Math.floor((costMicros + perMinor / 2) / perMinor);
+  // In integers: `(costMicros + perMinor / 2) / perMinor` can round (past 2^53, or a quotient a
+  // hair below a whole number); `%` and dividing a multiple of perMinor are exact.
+  const remainder = costMicros % perMinor;
+  return (costMicros - remainder) / perMinor + (remainder >= perMinor / 2 ? 1 : 0);
 }

@@ -21,6 +21,39 @@ export const USAGE_CSV_COLUMNS = [
   'currency',
 ] as const;
 
+/**
+ * The most one usage record may carry, per amount (CSV import, sync pull, sample generation).
+ * A record costs at most 10^6 currency units (10^12 micro-units), 10^10 tokens of each kind and
+ * 10^9 requests: far above any real call, and small enough that ~9,000 records at the cap still
+ * add up exactly. The gateway protocol's usage schema (shared/gateway-protocol/v1.ts) uses the
+ * same numbers.
+ */
+export const USAGE_RECORD_MAX = {
+  requests: 1_000_000_000,
+  inputTokens: 10_000_000_000,
+  outputTokens: 10_000_000_000,
+  cachedTokens: 10_000_000_000,
+  costMicros: 1_000_000_000_000,
+} as const;
+export type UsageAmountField = keyof typeof USAGE_RECORD_MAX;
+export const USAGE_AMOUNT_FIELDS = Object.keys(USAGE_RECORD_MAX) as UsageAmountField[];
+/** CSV column of each amount, for messages (`line N: cost_micros: …`). */
+export const USAGE_AMOUNT_COLUMNS: Record<UsageAmountField, (typeof USAGE_CSV_COLUMNS)[number]> = {
+  requests: 'requests',
+  inputTokens: 'input_tokens',
+  outputTokens: 'output_tokens',
+  cachedTokens: 'cached_tokens',
+  costMicros: 'cost_micros',
+};
+
+/**
+ * Every sum Gatehouse reports (a report row, a total, a budget's spend) is a sum over the stored
+ * records of one currency, so the store keeps each amount's total per currency at most 2^53 − 1:
+ * then every partial sum is an exact JavaScript integer, and no SQLite SUM can overflow. A write
+ * that would go past it is refused with E_LIMIT (usage-repository.ts).
+ */
+export const USAGE_TOTAL_MAX = Number.MAX_SAFE_INTEGER;
+
 /** A report answers at most this many rows; beyond it the caller narrows range, grouping or filters. */
 export const USAGE_REPORT_MAX_ROWS = 200_000;
 /** Sample generation through IPC; the CLI may ask for more (10M for the benchmark). */

@@ -310,16 +310,21 @@ export const usageRecordSchema = z.strictObject({
   id: z.string().min(1).max(200),
   /** Server-assigned ingestion order; the feed is ordered by it, never by event time. */
   ingest_seq: z.int().min(1),
-  /** Event time, `YYYY-MM-DDTHH:MM:SS.sssZ`. */
-  occurred_at: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/),
+  /** Event time, `YYYY-MM-DDTHH:MM:SS.sssZ`, a time that exists (2026-02-30, T24:00, :60 are refused). */
+  occurred_at: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/)
+    .refine((at) => !Number.isNaN(Date.parse(at)) && new Date(at).toISOString() === at, 'Not a time that exists'),
   workspace_id: workspaceIdSchema,
   key_id: keyIdSchema.nullable(),
   model_id: modelIdSchema,
+  // Per-record caps, the same as Gatehouse's USAGE_RECORD_MAX (shared/domain/usage-rules.ts; this
+  // file imports only zod): small enough that sums over many records stay exact.
   requests: z.int().min(0).max(1_000_000_000),
-  input_tokens: z.int().min(0).max(1_000_000_000_000),
-  output_tokens: z.int().min(0).max(1_000_000_000_000),
-  cached_tokens: z.int().min(0).max(1_000_000_000_000),
-  cost_micros: z.int().min(0).max(1_000_000_000_000_000),
+  input_tokens: z.int().min(0).max(10_000_000_000),
+  output_tokens: z.int().min(0).max(10_000_000_000),
+  cached_tokens: z.int().min(0).max(10_000_000_000),
+  cost_micros: z.int().min(0).max(1_000_000_000_000),
   currency: z.string().regex(/^[A-Z]{3}$/),
 });
 export type UsageRecordWire = z.infer<typeof usageRecordSchema>;

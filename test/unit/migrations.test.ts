@@ -268,6 +268,13 @@ const EXPECTED: Record<number, { tables: string[]; indexes: string[]; triggers: 
       expect(() => op.run(2)).toThrow(/UNIQUE/);
     },
   },
+  // Per-currency usage totals (the exact-sum guard); seeding from existing usage is tested in usage-totals-migration.test.ts.
+  13: {
+    tables: ['usage_totals'],
+    indexes: [],
+    triggers: [],
+    check: (db) => expect(db.prepare('SELECT COUNT(*) FROM usage_totals').pluck().get()).toBe(0),
+  },
 };
 
 describe('each migration', () => {

@@ -81,7 +81,7 @@ describe('migration 011-usage-import-staging', () => {
   });
 
   it('the import statements seek by (import, seq) and never scan staged rows', () => {
-    runMigrations(db, MIGRATIONS, VERSION);
+    runMigrations(db, MIGRATIONS); // the repository also needs later tables (013's usage_totals)
     createUsageRepository(db); // every statement prepares against the migrated schema
     const select = plan('SELECT * FROM usage_import_rows WHERE import_id = ? AND seq > ? ORDER BY seq LIMIT ?', 1, 0, 10);
     expect(select).toMatch(/SEARCH usage_import_rows USING PRIMARY KEY \(import_id=\? AND seq>\?\)/);

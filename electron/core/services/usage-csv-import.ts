@@ -1,7 +1,8 @@
 import type { Readable } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
 import { AppError, type FieldIssue } from '../../../shared/contract/errors';
-import { USAGE_CSV_COLUMNS } from '../../../shared/domain/usage-rules';
+import { parseStrictTimestamp } from '../../../shared/domain/timestamps';
+import { USAGE_CSV_COLUMNS, USAGE_RECORD_MAX } from '../../../shared/domain/usage-rules';
 import type { UsageRecord } from '../store/usage-repository';
 
 /** An import stops listing problems after this many; the user fixes them and tries again. */
@@ -12,8 +13,7 @@ const MAX_ID_LENGTH = 200;
  * the rest of a 2 GiB file as one field. Beyond this the file fails with its line number.
  */
 const MAX_RECORD_CHARS = 1024 * 1024;
-const TIME_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
-const WHOLE_NUMBER = /^\d{1,16}$/;
+const WHOLE_NUMBER = /^\d+$/;
 const CURRENCY = /^[A-Z]{3}$/;
 
 type Column = (typeof USAGE_CSV_COLUMNS)[number];
@@ -110,35 +110,51 @@ function checkRow(record: string[], line: number, columns: ReturnType<typeof hea
     }
     return value;
   };
-  const count = (column: Column): number => {
+  /** A whole number from 0 to `max` (the per-record cap that keeps every sum exact). */
+  const count = (column: Column, max: number): number | null => {
     const value = cell(column);
-    if (!WHOLE_NUMBER.test(value) || !Number.isSafeInteger(Number(value))) {
+    if (!WHOLE_NUMBER.test(value)) {
       problem(column, value ? `"${value.slice(0, 20)}" is not a whole number ≥ 0` : 'is required');
-      return 0;
+      return null;
     }
-    return Number(value);
+    const number = Number(value);
+    if (number > max) {
+      problem(column, `at most ${max.toLocaleString('en-US')} per record (got ${value.length > 20 ? `${value.slice(0, 20)}…` : value})`);
+      return null;
+    }
+    return number;
   };
 
   const id = text('id', true);
   const time = cell('time');
   let at = '';
-  const ms = TIME_PATTERN.test(time) ? Date.parse(time) : Number.NaN;
-  if (Number.isNaN(ms)) problem('time', time ? `"${time.slice(0, 40)}" is not an ISO-8601 time with a zone (e.g. 2026-01-31T13:45:00Z)` : 'is required');
-  else {
-    at = new Date(ms).toISOString();
-    if (at.length !== 24) problem('time', 'is out of range');
-  }
+  const parsed = time ? parseStrictTimestamp(time) : null;
+  if (!parsed) problem('time', 'is required');
+  else if (!parsed.ok) problem('time', parsed.message);
+  else at = parsed.iso;
   const workspaceId = text('workspace_id', true);
   const keyId = text('key_id', false);
   const modelId = text('model_id', true);
-  const requests = count('requests');
-  const inputTokens = count('input_tokens');
-  const outputTokens = count('output_tokens');
-  const cachedTokens = count('cached_tokens');
-  const costMicros = count('cost_micros');
+  const requests = count('requests', USAGE_RECORD_MAX.requests);
+  const inputTokens = count('input_tokens', USAGE_RECORD_MAX.inputTokens);
+  const outputTokens = count('output_tokens', USAGE_RECORD_MAX.outputTokens);
+  const cachedTokens = count('cached_tokens', USAGE_RECORD_MAX.cachedTokens);
+  const costMicros = count('cost_micros', USAGE_RECORD_MAX.costMicros);
   const currency = cell('currency');
   if (!CURRENCY.test(currency)) problem('currency', currency ? `"${currency.slice(0, 10)}" is not a 3-letter currency code (e.g. USD)` : 'is required');
-  if (cachedTokens > inputTokens) problem('cached_tokens', 'cannot exceed input_tokens');
+  if (cachedTokens !== null && inputTokens !== null && cachedTokens > inputTokens) problem('cached_tokens', 'cannot exceed input_tokens');
   if (problems > 0) return null;
-  return { id: id!, at, workspaceId: workspaceId!, keyId, modelId: modelId!, requests, inputTokens, outputTokens, cachedTokens, costMicros, currency };
+  return {
+    id: id!,
+    at,
+    workspaceId: workspaceId!,
+    keyId,
+    modelId: modelId!,
+    requests: requests!,
+    inputTokens: inputTokens!,
+    outputTokens: outputTokens!,
+    cachedTokens: cachedTokens!,
+    costMicros: costMicros!,
+    currency,
+  };
 }

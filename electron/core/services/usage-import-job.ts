@@ -4,12 +4,15 @@
  * Phase 1 ("checking") streams the file through the CSV validator and stages valid rows in
  * `usage_import_rows`, each chunk its own short transaction. Any problem, a cancel or a crash in
  * this phase discards the staged rows: nothing of the import reaches `usage_records`.
- * Phase 2 ("writing") starts by committing the journal as `applying`; from then on the import is
- * the user's committed decision: chunks move staged rows into `usage_records` + `usage_daily`
- * (the repository's insertBatch) and advance the journal in the same transaction, so a crash
- * between chunks resumes at the next open exactly where it stopped, without counting any row
- * twice. A cancel in this phase is deferred (the job says so and finishes). The last chunk writes
- * the one `usage.import` audit entry and deletes the journal.
+ * Phase 2 ("writing") starts by committing the journal as `applying`, together with the room for
+ * every staged row in the store totals (`reserveImport`: refused with E_LIMIT and nothing imported
+ * when a per-currency total would pass 2^53 − 1, so every report stays exact, and no concurrent
+ * write can take that room later); from then on the import is the user's committed decision:
+ * chunks move staged rows into `usage_records` + `usage_daily` (the repository's insertBatch)
+ * and advance the journal in the same transaction, so a crash between chunks resumes at the next
+ * open exactly where it stopped, without counting any row twice. A cancel in this phase is
+ * deferred (the job says so and finishes). The last chunk writes the one `usage.import` audit
+ * entry and deletes the journal.
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import fs from 'node:fs';
@@ -22,7 +25,14 @@ import { USAGE_IMPORT_MAX_BYTES } from '../../../shared/contract/usage-schemas';
 import type { HostCapabilities } from '../host-capabilities';
 import { JobCancelledError, type JobHandle, type JobRunner } from '../jobs/job-runner';
 import { toStorageError } from '../store/storage-errors';
-import type { UsageImportJournal, UsageImportOwner, UsageRecord, UsageRepository } from '../store/usage-repository';
+import {
+  addToCurrency,
+  type UsageImportJournal,
+  type UsageImportOwner,
+  type UsageRecord,
+  type UsageRepository,
+  type UsageTotalsByCurrency,
+} from '../store/usage-repository';
 import { readUsageCsv, type UsageCsvProgress } from './usage-csv-import';
 import type { ServiceContext } from './service-context';
 
@@ -141,9 +151,13 @@ export function createUsageImports(deps: UsageImportDeps) {
     }
   }
 
-  /** Phase 1: validate every row, staging valid ones while the file has no problem. Returns the rows staged. */
-  async function stage(job: JobHandle, id: number, owner: UsageImportOwner, file: string): Promise<number> {
+  /**
+   * Phase 1: validate every row, staging valid ones while the file has no problem. Returns the
+   * rows staged and their amounts per currency (what the writing phase reserves in the store totals).
+   */
+  async function stage(job: JobHandle, id: number, owner: UsageImportOwner, file: string): Promise<{ rows: number; totals: UsageTotalsByCurrency }> {
     const progress: UsageCsvProgress = { rowsChecked: 0, problems: 0 };
+    const totals: UsageTotalsByCurrency = new Map();
     let batch: UsageRecord[] = [];
     let nextSeq = 1;
     let sinceFlush = 0;
@@ -160,7 +174,10 @@ export function createUsageImports(deps: UsageImportDeps) {
     const input = fs.createReadStream(file, { highWaterMark: READ_CHUNK_BYTES });
     for await (const record of readUsageCsv(input, progress)) {
       // After the first problem nothing more is staged (it will all be discarded), but every row is still checked.
-      if (record && progress.problems === 0) batch.push(record);
+      if (record && progress.problems === 0) {
+        batch.push(record);
+        addToCurrency(totals, record.currency, record);
+      }
       const full = ++sinceFlush >= sizer.rows;
       if (full) {
         sinceFlush = 0;
@@ -174,7 +191,7 @@ export function createUsageImports(deps: UsageImportDeps) {
     }
     flush();
     job.progress(progress.rowsChecked, null);
-    return nextSeq - 1;
+    return { rows: nextSeq - 1, totals };
   }
 
   /**
@@ -237,7 +254,7 @@ export function createUsageImports(deps: UsageImportDeps) {
         let last = appliedSeq;
         if (chunk.length > 0) {
           // IDs already stored — earlier imports, or earlier in this file — are skipped and counted; the rollup only adds inserted rows.
-          counts = usage.insertBatch(chunk);
+          counts = usage.insertBatch(chunk, { reserved: true });
           last = chunk[chunk.length - 1]!.seq;
           if (!usage.markStagedApplied(id, beat(owner), last, counts)) throw lostImport();
         }
@@ -293,9 +310,19 @@ export function createUsageImports(deps: UsageImportDeps) {
       ctx.write(() => usage.createImportJournal(id, owner, ctx.now().toISOString()));
       let rows: number;
       try {
-        rows = await stage(job, id, owner, file);
+        const staged = await stage(job, id, owner, file);
+        rows = staged.rows;
         job.throwIfCancelled(); // the last moment a cancel leaves nothing
-        if (!ctx.write(() => usage.markImportApplying(id, beat(owner), rows))) throw lostImport();
+        ctx.write(() => {
+          if (!usage.markImportApplying(id, beat(owner), rows)) throw lostImport();
+          // With the commitment to write, the room for every staged row in the store totals, or nothing.
+          try {
+            usage.reserveImport(staged.totals);
+          } catch (error) {
+            if (error instanceof AppError && error.code === 'E_LIMIT') throw AppError.field('E_LIMIT', 'csv', error.message);
+            throw error;
+          }
+        });
       } catch (error) {
         await discard(id, owner);
         throw error;

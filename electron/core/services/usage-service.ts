@@ -1,11 +1,11 @@
 import type { ParsedInput } from '../../../shared/contract/contract';
 import { AppError } from '../../../shared/contract/errors';
 import type { UsageReport, UsageReportRow } from '../../../shared/contract/usage-schemas';
-import { addDays, bucketsBetween, USAGE_REPORT_MAX_ROWS, utcDay, type UsageBucket, type UsageGroupBy } from '../../../shared/domain/usage-rules';
+import { addDays, bucketsBetween, USAGE_AMOUNT_FIELDS, USAGE_REPORT_MAX_ROWS, USAGE_TOTAL_MAX, utcDay, type UsageBucket, type UsageGroupBy } from '../../../shared/domain/usage-rules';
 import { JobCancelledError, type JobRunner } from '../jobs/job-runner';
 import type { KeyRepository } from '../store/key-repository';
 import type { ModelRepository } from '../store/model-repository';
-import type { UsageRepository, UsageRollupQuery } from '../store/usage-repository';
+import { inexactSums, type UsageRepository, type UsageRollupQuery } from '../store/usage-repository';
 import type { WorkspaceRepository } from '../store/workspace-repository';
 import type { HostCapabilities } from '../host-capabilities';
 import { createUsageImports, type UsageImportInput } from './usage-import-job';
@@ -179,7 +179,8 @@ export function createUsageService(
     /**
      * `usage:report`, also used by the report export. Answers from the daily rollup only (never
      * scans records). Rows are ordered by bucket, group ID, currency; totals are per currency;
-     * `buckets` lists every period in the range, empty ones included.
+     * `buckets` lists every period in the range, empty ones included. Every sum is exact: the
+     * store keeps each currency's totals within 2^53 − 1 (usage-repository's store totals).
      */
     report(query: UsageReportQuery): UsageReport {
       const full: UsageRollupQuery = { workspaceIds: [], modelIds: [], keyIds: [], ...query };
@@ -203,6 +204,8 @@ export function createUsageService(
         totals.set(r.currency, total);
         return { ...r, groupLabel };
       });
+      // Only a store filled before the caps can get here (see inexactSums).
+      if ([...totals.values()].some((t) => USAGE_AMOUNT_FIELDS.some((field) => t[field] > USAGE_TOTAL_MAX))) throw inexactSums();
       return {
         rows,
         totals: [...totals.values()].sort((a, b) => a.currency.localeCompare(b.currency)),

@@ -1,4 +1,12 @@
-import type { UsageBucket, UsageGroupBy } from '../../../shared/domain/usage-rules';
+import { AppError } from '../../../shared/contract/errors';
+import {
+  USAGE_AMOUNT_COLUMNS,
+  USAGE_AMOUNT_FIELDS,
+  USAGE_RECORD_MAX,
+  USAGE_TOTAL_MAX,
+  type UsageBucket,
+  type UsageGroupBy,
+} from '../../../shared/domain/usage-rules';
 import type { Db } from './database';
 
 /** One usage record as stored. `at` is a full ISO-8601 UTC instant ('YYYY-MM-DDTHH:MM:SS.sssZ'). */
@@ -102,6 +110,62 @@ export interface MonthSpendRow {
   costMicros: number;
 }
 
+/** Amounts per currency: what a batch adds to (or an import reserves in) the store totals. */
+export type UsageTotalsByCurrency = Map<string, UsageAmounts>;
+
+const TOTAL_FIELDS = ['records', ...USAGE_AMOUNT_FIELDS] as const;
+const TOTAL_COLUMNS: Record<(typeof TOTAL_FIELDS)[number], string> = { records: 'records', ...USAGE_AMOUNT_COLUMNS };
+const LIMIT_TEXT = `${USAGE_TOTAL_MAX.toLocaleString('en-US')} (2^53 − 1), the most Gatehouse adds up exactly`;
+
+const emptyAmounts = (): UsageAmounts => ({ records: 0, requests: 0, inputTokens: 0, outputTokens: 0, cachedTokens: 0, costMicros: 0 });
+
+/**
+ * Adds one record's amounts to `totals[currency]`. Plain number sums are exact while they stay at
+ * most 2^53 − 1, and once the exact sum passes it the float sum is at least 2^53 (adding
+ * non-negative numbers never rounds below a power of two already reached), so `> USAGE_TOTAL_MAX`
+ * is still decided exactly.
+ */
+export function addToCurrency(totals: UsageTotalsByCurrency, currency: string, r: Omit<UsageAmounts, 'records'>, records = 1): void {
+  let t = totals.get(currency);
+  if (!t) totals.set(currency, (t = emptyAmounts()));
+  t.records += records;
+  t.requests += r.requests;
+  t.inputTokens += r.inputTokens;
+  t.outputTokens += r.outputTokens;
+  t.cachedTokens += r.cachedTokens;
+  t.costMicros += r.costMicros;
+}
+
+/** The first amount whose stored total plus `delta` would pass USAGE_TOTAL_MAX (its column name), or null. */
+function overLimit(stored: UsageAmounts | undefined, delta: UsageAmounts): string | null {
+  for (const field of TOTAL_FIELDS) if ((stored?.[field] ?? 0) + delta[field] > USAGE_TOTAL_MAX) return TOTAL_COLUMNS[field];
+  return null;
+}
+
+/**
+ * What a read answers when the store holds sums it cannot report exactly: only possible for usage
+ * stored before the per-record caps and store totals existed (a write can no longer get there).
+ */
+export const inexactSums = () =>
+  new AppError(
+    'E_LIMIT',
+    `This usage adds up to more than ${LIMIT_TEXT}: the store holds records stored before Gatehouse capped each record ` +
+      `(cost_micros at most ${USAGE_RECORD_MAX.costMicros.toLocaleString('en-US')}). Narrow the range or filters to leave them out.`,
+  );
+
+/** Runs a SUM query and refuses, with `inexactSums`, an SQLite integer overflow or a sum past USAGE_TOTAL_MAX. */
+function exactSums<T extends object>(read: () => T[], fields: ReadonlyArray<keyof T>): T[] {
+  let rows: T[];
+  try {
+    rows = read();
+  } catch (error) {
+    if (error instanceof Error && /integer overflow/i.test(error.message)) throw inexactSums();
+    throw error;
+  }
+  for (const row of rows) for (const field of fields) if ((row[field] as number) > USAGE_TOTAL_MAX) throw inexactSums();
+  return rows;
+}
+
 interface RollupDelta extends UsageAmounts {
   day: string;
   workspaceId: string;
@@ -131,6 +195,49 @@ export function createUsageRepository(db: Db) {
        cached_tokens = cached_tokens + excluded.cached_tokens,
        cost_micros = cost_micros + excluded.cost_micros`,
   );
+  const totalsRows = db.prepare(
+    `SELECT currency, record_count AS records, requests, input_tokens AS inputTokens, output_tokens AS outputTokens,
+            cached_tokens AS cachedTokens, cost_micros AS costMicros FROM usage_totals`,
+  );
+  const addTotals = db.prepare(
+    `INSERT INTO usage_totals (currency, record_count, requests, input_tokens, output_tokens, cached_tokens, cost_micros)
+     VALUES (@currency, @records, @requests, @inputTokens, @outputTokens, @cachedTokens, @costMicros)
+     ON CONFLICT (currency) DO UPDATE SET
+       record_count = record_count + excluded.record_count,
+       requests = requests + excluded.requests,
+       input_tokens = input_tokens + excluded.input_tokens,
+       output_tokens = output_tokens + excluded.output_tokens,
+       cached_tokens = cached_tokens + excluded.cached_tokens,
+       cost_micros = cost_micros + excluded.cost_micros`,
+  );
+  // MAX(0, …): a release never takes a total below zero, even after usage rows were deleted by hand.
+  const releaseTotals = db.prepare(
+    `UPDATE usage_totals SET
+       record_count = MAX(0, record_count - @records),
+       requests = MAX(0, requests - @requests),
+       input_tokens = MAX(0, input_tokens - @inputTokens),
+       output_tokens = MAX(0, output_tokens - @outputTokens),
+       cached_tokens = MAX(0, cached_tokens - @cachedTokens),
+       cost_micros = MAX(0, cost_micros - @costMicros)
+     WHERE currency = @currency`,
+  );
+  const storedTotals = () => new Map((totalsRows.all() as Array<UsageAmounts & { currency: string }>).map(({ currency, ...amounts }) => [currency, amounts]));
+
+  /**
+   * Adds `deltas` to the store totals, or throws E_LIMIT (nothing added) when a total of a
+   * currency would pass USAGE_TOTAL_MAX. In the caller's transaction, before the rows it counts.
+   */
+  const addToTotals = (deltas: UsageTotalsByCurrency, what: string, outcome: string) => {
+    if (deltas.size === 0) return;
+    const stored = storedTotals();
+    for (const [currency, delta] of deltas) {
+      const field = overLimit(stored.get(currency), delta);
+      // Past 2^53 − 1 the sum itself is no longer exact: say "more than", never a wrong number.
+      if (field) throw new AppError('E_LIMIT', `${what} would bring the stored ${field} in ${currency} to more than ${LIMIT_TEXT}; ${outcome}`);
+    }
+    for (const [currency, delta] of deltas) addTotals.run({ currency, ...delta });
+  };
+
   const summary = db.prepare('SELECT COALESCE(SUM(record_count), 0) AS records, MIN(day) AS firstDay, MAX(day) AS lastDay FROM usage_daily');
   const facetWorkspaces = db.prepare('SELECT DISTINCT workspace_id FROM usage_daily').pluck();
   const facetModels = db.prepare('SELECT DISTINCT model_id FROM usage_daily').pluck();
@@ -206,31 +313,49 @@ export function createUsageRepository(db: Db) {
     return statement;
   };
   const runReport = (source: 'rollup' | 'records', query: UsageRollupQuery) =>
-    reportStatement(source, query).all({
-      from: query.from,
-      to: query.to,
-      workspaceIds: JSON.stringify(query.workspaceIds),
-      modelIds: JSON.stringify(query.modelIds),
-      keyIds: JSON.stringify(query.keyIds),
-    }) as UsageRollupRow[];
+    exactSums(
+      () =>
+        reportStatement(source, query).all({
+          from: query.from,
+          to: query.to,
+          workspaceIds: JSON.stringify(query.workspaceIds),
+          modelIds: JSON.stringify(query.modelIds),
+          keyIds: JSON.stringify(query.keyIds),
+        }) as UsageRollupRow[],
+      TOTAL_FIELDS,
+    );
 
   return {
     /**
      * Inserts records, skipping IDs already stored, and adds the inserted ones to the rollup
-     * (aggregated per batch first, so a batch costs one upsert per distinct rollup key).
+     * (aggregated per batch first, so a batch costs one upsert per distinct rollup key) and to the
+     * store totals. Throws E_LIMIT, and the caller's transaction rolls back, when a total would
+     * pass USAGE_TOTAL_MAX; E_VALIDATION for a record over a per-record cap (callers validate
+     * first: this is the last line). `reserved`: the records are an import's staged rows, already
+     * counted in the totals when it started writing (`reserveImport`); the duplicates among them
+     * give their reservation back instead.
      */
-    insertBatch(records: Iterable<UsageRecord>): { inserted: number; duplicates: number } {
+    insertBatch(records: Iterable<UsageRecord>, options: { reserved?: boolean } = {}): { inserted: number; duplicates: number } {
       if (!db.inTransaction) throw new Error('usage-repository.insertBatch must run inside the import transaction');
       const deltas = new Map<string, RollupDelta>();
+      const added: UsageTotalsByCurrency = new Map();
+      const released: UsageTotalsByCurrency = new Map();
       let inserted = 0;
       let duplicates = 0;
       for (const r of records) {
+        for (const field of USAGE_AMOUNT_FIELDS) {
+          if (r[field] > USAGE_RECORD_MAX[field]) {
+            throw new AppError('E_VALIDATION', `Usage record ${r.id}: ${USAGE_AMOUNT_COLUMNS[field]} is at most ${USAGE_RECORD_MAX[field].toLocaleString('en-US')} per record`);
+          }
+        }
         const { changes } = insertRecord.run(r.id, r.at, r.workspaceId, r.keyId, r.modelId, r.requests, r.inputTokens, r.outputTokens, r.cachedTokens, r.costMicros, r.currency);
         if (changes === 0) {
           duplicates += 1;
+          if (options.reserved) addToCurrency(released, r.currency, r);
           continue;
         }
         inserted += 1;
+        if (!options.reserved) addToCurrency(added, r.currency, r);
         const day = r.at.slice(0, 10);
         const keyId = r.keyId ?? '';
         const rollupKey = `${day}\u0000${r.workspaceId}\u0000${keyId}\u0000${r.modelId}\u0000${r.currency}`;
@@ -258,10 +383,25 @@ export function createUsageRepository(db: Db) {
           });
         }
       }
+      // Before the rollup: a refused batch never reaches an upsert that could overflow.
+      addToTotals(added, 'Storing these usage records', 'nothing was stored');
+      for (const [currency, amounts] of released) releaseTotals.run({ currency, ...amounts });
       for (const d of deltas.values()) {
         upsertDaily.run(d.day, d.workspaceId, d.keyId, d.modelId, d.currency, d.records, d.requests, d.inputTokens, d.outputTokens, d.cachedTokens, d.costMicros);
       }
       return { inserted, duplicates };
+    },
+
+    /**
+     * An import about to write: adds all its staged rows to the store totals (duplicates are
+     * given back as they are found), so every chunk it writes fits and no other write can take
+     * the room. Throws E_LIMIT (nothing reserved) when a total would pass USAGE_TOTAL_MAX.
+     * Conservative by the file's duplicates: finding them would mean a lookup per row, and only a
+     * store within one file of 2^53 − 1 can tell the difference.
+     */
+    reserveImport(totals: UsageTotalsByCurrency): void {
+      if (!db.inTransaction) throw new Error('usage-repository.reserveImport must run inside the transaction that starts the writing phase');
+      addToTotals(totals, "The file's usage", 'nothing was imported (every row of the file counts, also one already stored)');
     },
 
     /** Every import journal row (a plain read: opening the store writes nothing when there is none). */
@@ -342,7 +482,7 @@ export function createUsageRepository(db: Db) {
 
     /** Spend per workspace and currency over [firstDay, lastDay] (UTC days), from the rollup: what budgets count. */
     spendBetween(firstDay: string, lastDay: string): MonthSpendRow[] {
-      return spendBetween.all(firstDay, lastDay) as MonthSpendRow[];
+      return exactSums(() => spendBetween.all(firstDay, lastDay) as MonthSpendRow[], ['costMicros']);
     },
 
     summary(): { records: number; firstDay: string | null; lastDay: string | null } {

@@ -7,7 +7,18 @@ import { APP_CSP, contentTypeFor, resolveStaticAsset } from '../../core/static-a
 import { createEventStreams, EVENTS_PATH } from './event-stream';
 import { isExportDownloadPath, serveExportDownload } from './export-download';
 import { createWebHostFolders, removeStaleFiles, type WebHostFolders } from './host-folders';
-import { admitPost, bearerValid, refuseTooLarge, SECURITY_HEADERS, sendError, sendJson } from './http-util';
+import {
+  admitPost,
+  bearerValid,
+  DRAIN_LIMITS,
+  limitRequestTime,
+  markAwaitingContinue,
+  refuseTooLarge,
+  SECURITY_HEADERS,
+  sendError,
+  sendJson,
+  type DrainLimits,
+} from './http-util';
 import { receiveUpload } from './upload-receiver';
 
 export interface WebHostOptions {
@@ -27,6 +38,15 @@ export interface WebHostOptions {
   maxUploadBytes?: number;
   /** SSE heartbeat interval (default 15 s); tests lower it. */
   heartbeatMs?: number;
+  /** Time for a request's head to arrive (default HEADERS_TIMEOUT_MS); tests lower it. */
+  headersTimeoutMs?: number;
+  /**
+   * Time for a request's body to arrive (default REQUEST_TIMEOUT_MS). An upload instead fails
+   * when it makes no progress for that long, so a 2 GiB file on a slow link still gets through.
+   */
+  requestTimeoutMs?: number;
+  /** How the rest of an oversized body is dropped after its 413 (default DRAIN_LIMITS); tests lower it. */
+  drainLimits?: DrainLimits;
 }
 
 export interface WebHost {
@@ -42,6 +62,9 @@ export interface WebHost {
 }
 
 export const MAX_INVOKE_BODY_BYTES = 1024 * 1024;
+/** Node's defaults (60 s for the head, 300 s for the request) let a slow client hold a socket for minutes. */
+export const HEADERS_TIMEOUT_MS = 10_000;
+export const REQUEST_TIMEOUT_MS = 30_000;
 const INVOKE_TOO_LARGE = 'The request is larger than 1 MiB, the most one call through the browser host may carry';
 /** How often leftovers (uploads nobody imported, exports nobody downloaded) are looked for. */
 const SWEEP_MS = 10 * 60 * 1000;
@@ -50,8 +73,8 @@ const SWEEP_MS = 10 * 60 * 1000;
  * POST /api/invoke: `{channel, input}` → `client.invoke(...)` → the Result as JSON.
  * The body is capped at 1 MiB (413 with an E_LIMIT body); without a valid token → 401.
  */
-function serveInvoke(req: http.IncomingMessage, res: http.ServerResponse, client: CoreClient, tokenValid: boolean): void {
-  if (!admitPost(req, res, tokenValid, MAX_INVOKE_BODY_BYTES, INVOKE_TOO_LARGE)) return;
+function serveInvoke(req: http.IncomingMessage, res: http.ServerResponse, client: CoreClient, tokenValid: boolean, drain: DrainLimits): void {
+  if (!admitPost(req, res, tokenValid, MAX_INVOKE_BODY_BYTES, INVOKE_TOO_LARGE, drain)) return;
   const chunks: Buffer[] = [];
   let size = 0;
   const onData = (chunk: Buffer) => {
@@ -59,7 +82,7 @@ function serveInvoke(req: http.IncomingMessage, res: http.ServerResponse, client
     if (size > MAX_INVOKE_BODY_BYTES) {
       req.removeListener('data', onData);
       chunks.length = 0;
-      refuseTooLarge(req, res, INVOKE_TOO_LARGE);
+      refuseTooLarge(req, res, INVOKE_TOO_LARGE, drain);
       return;
     }
     chunks.push(chunk);
@@ -112,7 +135,10 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const sweeper = setInterval(sweep, SWEEP_MS);
   sweeper.unref();
 
-  const server = http.createServer((req, res) => {
+  const headersTimeout = options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
+  const requestTimeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  const drain = options.drainLimits ?? DRAIN_LIMITS;
+  const handle = (req: http.IncomingMessage, res: http.ServerResponse) => {
     // DNS-rebinding guard: only our own loopback authority is served.
     if (req.headers.host !== `127.0.0.1:${port}` && req.headers.host !== `localhost:${port}`) {
       req.resume();
@@ -121,10 +147,11 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     }
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
     const tokenValid = bearerValid(req, token);
-    if (url.pathname === '/api/invoke') return serveInvoke(req, res, client, tokenValid);
+    if (url.pathname !== '/api/uploads') limitRequestTime(req, res, requestTimeout);
+    if (url.pathname === '/api/invoke') return serveInvoke(req, res, client, tokenValid, drain);
     if (url.pathname === EVENTS_PATH) return events.serve(req, res, tokenValid);
     if (url.pathname === '/api/uploads') {
-      return receiveUpload(req, res, { uploadsDir, tokenValid, ...(options.maxUploadBytes ? { maxBytes: options.maxUploadBytes } : {}) });
+      return receiveUpload(req, res, { uploadsDir, tokenValid, idleTimeoutMs: requestTimeout, drain, ...(options.maxUploadBytes ? { maxBytes: options.maxUploadBytes } : {}) });
     }
     if (isExportDownloadPath(url.pathname)) {
       serveExportDownload(req, res, { client, downloadsDir, tokenValid, pathname: url.pathname }).catch(() => {
@@ -151,9 +178,24 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': contentTypeFor(file), 'Content-Security-Policy': APP_CSP });
     if (req.method === 'HEAD') res.end();
     else fs.createReadStream(file).pipe(res);
+  };
+  const server = http.createServer(
+    {
+      headersTimeout: headersTimeout,
+      // Node's own whole-request timer would cut a long upload that is still progressing: the body
+      // timers are per request instead (limitRequestTime, and the upload's idle timer).
+      requestTimeout: 0,
+      // How often Node checks headersTimeout (its default, 30 s, would let a head take 40 s).
+      connectionsCheckingInterval: Math.min(1_000, headersTimeout),
+    },
+    handle,
+  );
+  // A client that sends `Expect: 100-continue` waits for the go-ahead: given only once the token
+  // and the declared size are checked (admitPost), so an oversized upload is refused unsent.
+  server.on('checkContinue', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    markAwaitingContinue(req);
+    handle(req, res);
   });
-  // A 2 GiB upload on a slow disk may take longer than Node's default 5 minutes per request.
-  server.requestTimeout = 60 * 60 * 1000;
 
   try {
     await new Promise<void>((resolve, reject) => {

@@ -12,6 +12,7 @@ import { migration009Budgets } from './009-budgets';
 import { migration010WorkspaceOwnerBackfill } from './010-workspace-owner-backfill';
 import { migration011UsageImportStaging } from './011-usage-import-staging';
 import { migration012Sync } from './012-sync';
+import { migration013UsageTotals } from './013-usage-totals';
 
 export interface Migration {
   version: number;
@@ -29,6 +30,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration010WorkspaceOwnerBackfill,
   migration011UsageImportStaging,
   migration012Sync,
+  migration013UsageTotals,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

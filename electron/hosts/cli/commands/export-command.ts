@@ -24,6 +24,8 @@ function pick<T extends string>(list: readonly T[], value: string | boolean | un
 function auditBound(value: string | boolean | undefined, end: boolean): string | undefined {
   if (typeof value !== 'string') return undefined;
   if (!DAY.test(value)) return value;
+  // A day that does not exist (2026-02-30) goes to the core as it is, which says why; addDays would roll it over.
+  if (addDays(value, 0) !== value) return `${value}T00:00:00Z`;
   return `${end ? addDays(value, 1) : value}T00:00:00Z`;
 }
 
