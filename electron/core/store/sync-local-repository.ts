@@ -16,6 +16,7 @@ import { DEFAULT_BUDGET_MODE, DEFAULT_THRESHOLDS, normalizeThresholds } from '..
 import { ENVIRONMENTS, WORKSPACE_STATUSES, workspaceNameKey } from '../../../shared/domain/workspace-rules';
 import type { Db } from './database';
 import { emailKey } from './member-repository';
+import { canonicalJson } from '../../../shared/domain/canonical-json';
 
 /**
  * Gatehouse's local state as sync sees it: every syncable resource in the canonical shape of the
@@ -112,17 +113,7 @@ const isPlaceholder = (hash: string | null) => hash !== null && hash.startsWith(
 const localEntityId = (type: ResourceType, id: string, parentId: string | null) => (type === 'workspace_member' ? `${parentId}/${id}` : id);
 
 /** Deterministic JSON: object keys sorted at every depth. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value));
-}
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value !== null && typeof value === 'object') {
-    const source = value as Record<string, unknown>;
-    return Object.fromEntries(Object.keys(source).sort(byCodeUnit).map((key) => [key, sortKeys(source[key])]));
-  }
-  return value;
-}
+export { canonicalJson };
 const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const sortedRecord = <V>(entries: Array<[string, V]>): Record<string, V> => Object.fromEntries([...entries].sort(([a], [b]) => byCodeUnit(a, b)));
 

@@ -7,6 +7,8 @@
  * value is atomic (a grant's rpm and tpm travel together).
  */
 
+import { canonicalJson } from '../../../../shared/domain/canonical-json';
+
 export type Json = unknown;
 export type Flat = Map<string, Json>;
 
@@ -16,23 +18,7 @@ export const MAP_FIELDS: Record<string, readonly string[]> = {
   provider_access: ['entries'],
 };
 
-/** Deterministic JSON (sorted object keys): the one equality and hashing form. */
-export function canonicalJson(value: Json): string {
-  return JSON.stringify(sortKeys(value));
-}
-
-function sortKeys(value: Json): Json {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, Json> = {};
-    for (const key of Object.keys(value).sort()) {
-      const v = (value as Record<string, Json>)[key];
-      if (v !== undefined) out[key] = sortKeys(v);
-    }
-    return out;
-  }
-  return value;
-}
+export { canonicalJson };
 
 export const same = (a: Json, b: Json): boolean => (a === undefined || b === undefined ? a === b : canonicalJson(a) === canonicalJson(b));
 
@@ -61,7 +47,7 @@ export function unflatten(type: string, flat: Flat): Record<string, Json> {
     if (dot >= 0 && maps.includes(head)) (out[head] as Record<string, Json>)[path.slice(dot + 1)] = value;
     else out[path] = value;
   }
-  return sortKeys(out) as Record<string, Json>;
+  return JSON.parse(canonicalJson(out)) as Record<string, Json>;
 }
 
 export type MergeSource = 'unchanged' | 'local' | 'remote' | 'both' | 'conflict';

@@ -13,7 +13,7 @@ import {
   type ResourceType,
 } from '../../../../shared/gateway-protocol/v1';
 import type { PlanConflict, PlanField, PlanOp, SyncPlan } from '../../../../shared/contract/sync-schemas';
-import { canonicalJson, diff3, flatten, MAP_FIELDS, same, unflatten, type Flat, type Json, type MergedPath } from './diff3';
+import { canonicalJson, diff3, flatten, same, unflatten, type Flat, type Json, type MergedPath } from './diff3';
 
 /** A local resource in canonical form (see store/sync-local-repository). */
 export interface PlannerLocal {
@@ -123,7 +123,6 @@ interface Entity {
   remoteData: Record<string, Json> | undefined;
   preserve: Record<string, Record<string, Json>>;
   base: Record<string, Json> | undefined;
-  linked: boolean;
 }
 
 interface Draft {
@@ -276,7 +275,6 @@ export function planSync(input: PlannerInput): PlannerOutput {
         remoteData: undefined,
         preserve: {},
         base: link?.base as Record<string, Json> | undefined,
-        linked: link !== undefined,
       };
       entities.set(k, e);
     }
@@ -803,4 +801,3 @@ function labelFor(e: Entity, names: Names): string {
   }
 }
 
-export { MAP_FIELDS };

@@ -101,6 +101,7 @@ export function createSyncEngine(options: SyncEngineOptions) {
       }
       repo.setLease(remoteId, token, new Date(ctx.now().getTime() + LEASE_MS).toISOString());
     });
+    renewedAt = ctx.now().getTime();
     return token;
   }
   function holderAlive(owner: string): boolean {
@@ -109,10 +110,16 @@ export function createSyncEngine(options: SyncEngineOptions) {
     if (host !== hostname()) return true; // another machine's lease: wait for it to expire
     return alive(Number(pid));
   }
-  const renewLease = (remoteId: string, token: string) =>
+  // Renewed once a third of the lease has passed, not after every op (one commit less per op).
+  let renewedAt = 0;
+  const renewLease = (remoteId: string, token: string) => {
+    const t = ctx.now().getTime();
+    if (t - renewedAt < LEASE_MS / 3) return;
+    renewedAt = t;
     ctx.write(() => {
-      if (repo.lease(remoteId)?.owner === token) repo.setLease(remoteId, token, new Date(ctx.now().getTime() + LEASE_MS).toISOString());
+      if (repo.lease(remoteId)?.owner === token) repo.setLease(remoteId, token, new Date(t + LEASE_MS).toISOString());
     });
+  };
   const releaseLease = (remoteId: string, token: string) => ctx.write(() => repo.releaseLease(remoteId, token));
 
   async function withLease<T>(remoteId: string, fn: (token: string) => Promise<T>): Promise<T> {

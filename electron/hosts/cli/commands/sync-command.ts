@@ -3,8 +3,9 @@ import path from 'node:path';
 import type { JobResult, JobStatus } from '../../../../shared/contract/job-schemas';
 import type { PlanField, Remote, SyncPlan, SyncStatus } from '../../../../shared/contract/sync-schemas';
 import type { CoreClient } from '../../../core/client/core-client';
+import { CallFailed, callCore } from './cli-call';
 import { formatCliError, jobFailure, runJob } from './cli-job';
-import { CLI_SENDER, UsageError, type CliIo, type CliPlan, type CliValues } from './cli-plan';
+import { UsageError, type CliIo, type CliPlan, type CliValues } from './cli-plan';
 
 export const SYNC_COMMANDS_HELP = `  sync plan --remote NAME [--out FILE] [--json]   review what a sync would change (exit 0 none, 2 changes, 1 error)
   sync apply --plan FILE                  apply exactly the reviewed plan saved with --out
@@ -16,15 +17,8 @@ export const SYNC_COMMANDS_HELP = `  sync plan --remote NAME [--out FILE] [--jso
 const asJson = (data: unknown) => JSON.stringify(data, null, 2);
 type Invoke = <T>(channel: string, input: unknown) => Promise<T>;
 
+/** A failure already worded for the CLI (`CODE: message`). */
 class CliFailure extends Error {}
-
-function invoker(client: CoreClient): Invoke {
-  return async <T>(channel: string, input: unknown) => {
-    const result = await client.invoke(channel, input, CLI_SENDER);
-    if (!result.ok) throw new CliFailure(formatCliError(result.error));
-    return result.data as T;
-  };
-}
 
 async function remoteNamed(invoke: Invoke, name: string): Promise<Remote> {
   const { remotes } = await invoke<{ remotes: Remote[] }>('remotes:list', {});
@@ -96,10 +90,10 @@ export function planSyncCommand(args: string[], values: CliValues): CliPlan {
     resumesInterruptedWork: false,
     async run(client, io) {
       try {
-        return await fn(client, io, invoker(client));
+        return await fn(client, io, (channel, input) => callCore(client, channel, input));
       } catch (error) {
-        if (error instanceof CliFailure) {
-          io.err(error.message);
+        if (error instanceof CliFailure || error instanceof CallFailed) {
+          io.err(error instanceof CallFailed ? formatCliError(error.payload) : error.message);
           return 1;
         }
         throw error;
