@@ -1,9 +1,14 @@
 import { defineConfig } from '@playwright/test';
+import { findChromium, NO_CHROMIUM_MESSAGE } from './scripts/find-chromium.mjs';
+
+const chromium = findChromium();
+if (!chromium) throw new Error(NO_CHROMIUM_MESSAGE);
 
 /**
  * End-to-end tests drive the real renderer through the loopback browser host
  * (electron/hosts/web), one fresh host and data dir per test (see test/e2e/web-host.ts).
- * Chromium is the system (Debian) build; Playwright's own browser download is never used.
+ * Chromium is found by scripts/find-chromium.mjs (GATEHOUSE_CHROMIUM, system packages, Playwright's cache);
+ * Playwright's own browser download is never used.
  */
 export default defineConfig({
   testDir: 'test/e2e',
@@ -24,7 +29,7 @@ export default defineConfig({
     trace: 'retain-on-failure',
     screenshot: 'only-on-failure',
     launchOptions: {
-      executablePath: '/usr/bin/chromium',
+      executablePath: chromium,
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
     },
   },

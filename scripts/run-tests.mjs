@@ -1,6 +1,7 @@
 // `npm test`: typecheck, lint, vitest (unit + renderer), Playwright e2e; then one summary line.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import { findChromium, NO_CHROMIUM_MESSAGE } from './find-chromium.mjs';
 
 const out = '.test-output';
 fs.rmSync(out, { recursive: true, force: true });
@@ -41,14 +42,21 @@ if (vitest) {
 }
 if (!vitestOk && (!vitest || vitest.numFailedTests === 0)) tally.failed += 1; // crashed before reporting
 
-const e2eOk = run('e2e', 'npx', ['playwright', 'test']);
-const e2e = readJson(`${out}/e2e.json`);
-if (e2e?.stats) {
-  tally.passed += e2e.stats.expected + (e2e.stats.flaky ?? 0);
-  tally.failed += e2e.stats.unexpected;
-  tally.skipped += e2e.stats.skipped;
+const chromium = findChromium();
+if (!chromium) {
+  console.log(`\n=== e2e\n${NO_CHROMIUM_MESSAGE}`);
+  steps.push('e2e: no Chromium (0.0 s)');
+  tally.failed += 1;
+} else {
+  const e2eOk = run('e2e', 'npx', ['playwright', 'test']);
+  const e2e = readJson(`${out}/e2e.json`);
+  if (e2e?.stats) {
+    tally.passed += e2e.stats.expected + (e2e.stats.flaky ?? 0);
+    tally.failed += e2e.stats.unexpected;
+    tally.skipped += e2e.stats.skipped;
+  }
+  if (!e2eOk && (!e2e?.stats || e2e.stats.unexpected === 0)) tally.failed += 1;
 }
-if (!e2eOk && (!e2e?.stats || e2e.stats.unexpected === 0)) tally.failed += 1;
 
 console.log(`\n${steps.join('\n')}`);
 console.log(`${tally.passed} passed, ${tally.failed} failed, ${tally.skipped} skipped`);
