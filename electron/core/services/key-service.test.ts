@@ -28,6 +28,19 @@ describe('secret format', () => {
 });
 
 describe('keys', () => {
+  it('a second live key with the same name (any case) in one workspace is refused; revoked names and other workspaces are free', () => {
+    const first = core.ok('keys:create', { workspaceId: wsId, name: 'Backend' }).key;
+    const before = dumpTables(core);
+    const dup = core.call('keys:create', { workspaceId: wsId, name: '  backend ' });
+    expect(dup).toMatchObject({ ok: false, error: { code: 'E_CONFLICT', issues: [{ path: 'name' }] } });
+    expect(!dup.ok && dup.error.message).toContain('already has an API key named “backend”');
+    expect(dumpTables(core)).toEqual(before);
+    const other = core.ok('workspaces:create', { name: 'Other team' }).id;
+    expect(core.call('keys:create', { workspaceId: other, name: 'backend' }).ok).toBe(true);
+    core.ok('keys:revoke', { id: first.id });
+    expect(core.call('keys:create', { workspaceId: wsId, name: 'backend' }).ok).toBe(true);
+  });
+
   it('create returns the secret once; list shows only the mask; workspace counts n/20', () => {
     const { key, secret } = core.ok('keys:create', { workspaceId: wsId, name: 'backend', rpmLimit: 600 });
     expect(key).toMatchObject({ name: 'backend', status: 'active', rpmLimit: 600, maskedKey: `${KEY_PREFIX}…${secret.slice(-4)}` });

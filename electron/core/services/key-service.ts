@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { ParsedInput } from '../../../shared/contract/contract';
 import { AppError } from '../../../shared/contract/errors';
 import type { ApiKey } from '../../../shared/contract/key-schemas';
+import { workspaceNameKey } from '../../../shared/domain/workspace-rules';
 import type { KeyRepository, KeyRow } from '../store/key-repository';
 import type { WorkspaceRepository } from '../store/workspace-repository';
 import { checkKeySecret, generateKeySecret, hashKeySecret, maskParts } from './key-secret';
@@ -60,6 +61,11 @@ export function createKeyService(ctx: ServiceContext, keys: KeyRepository, works
         const nameLimit = remoteLimits.maxNameLength;
         if (nameLimit && input.name.trim().length > nameLimit.value) {
           throw AppError.field('E_VALIDATION', 'name', `Name must be at most ${nameLimit.value} characters (the limit of remote “${nameLimit.remoteName}”)`);
+        }
+        // Two live keys with one name in one workspace cannot be told apart in a list, a log or a sync plan.
+        const nameKey = workspaceNameKey(input.name);
+        if (keys.unrevokedNames(input.workspaceId).some((name) => workspaceNameKey(name) === nameKey)) {
+          throw AppError.field('E_CONFLICT', 'name', `This workspace already has an API key named “${input.name.trim()}” (names are case-insensitive); pick another name or revoke that key first`);
         }
         if (keys.countActive(input.workspaceId, at) >= limit) {
           const remote = remoteLimits.maxActiveKeysPerWorkspace;

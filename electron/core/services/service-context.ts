@@ -18,6 +18,11 @@ export interface ServiceContext {
   write<T>(fn: () => T): T;
   /** The audit entry and (unless local-only) the change-log entry of one mutation; inside `write`. */
   record(entry: MutationRecord): void;
+  /**
+   * A change that is not an admin action (a local preference such as the active workspace): this
+   * core's listeners hear of it after the commit, but it is neither audited nor synced.
+   */
+  touch(entity: ChangedEntity): void;
 }
 
 export interface ServiceContextOptions {
@@ -74,6 +79,9 @@ export function createServiceContext(options: ServiceContextOptions): CoreServic
       }
     },
     record,
+    touch(entity) {
+      pending.push(entity);
+    },
     setActor(fn) {
       actorName = fn;
     },

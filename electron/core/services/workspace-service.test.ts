@@ -147,12 +147,21 @@ describe('delete and active workspace', () => {
     expect(change.base_version).toBe(1);
   });
 
-  it('setActive is audited but is not a sync change', () => {
+  it('setActive is neither audited nor a sync change, but this core still announces it', () => {
     const ws = core.ok('workspaces:create', { name: 'Alpha' });
     const changes = changeCount();
+    const audits = core.db.prepare('SELECT COUNT(*) FROM audit_log').pluck();
+    const before = audits.get();
+    const heard: string[][] = [];
+    const stop = core.on((event) => {
+      if (event.type === 'changed') heard.push(event.entityTypes);
+    });
     core.ok('workspaces:setActive', { id: ws.id });
+    stop();
     expect(changeCount()).toBe(changes);
-    expect(core.db.prepare("SELECT COUNT(*) FROM audit_log WHERE action = 'workspace.setActive'").pluck().get()).toBe(1);
+    expect(audits.get()).toBe(before);
+    expect(heard).toEqual([['preference']]);
+    expect(core.ok('workspaces:getActive', {}).id).toBe(ws.id);
   });
 });
 

@@ -195,8 +195,9 @@ export function createWorkspaceService(ctx: ServiceContext, workspaces: Workspac
     },
 
     /**
-     * Which workspace this laptop is looking at is a local preference: audited, but not written
-     * to the change log, because the gateway has no such entity to sync.
+     * Which workspace this laptop is looking at is a local preference: neither audited (issue #11:
+     * switching is not worth an audit entry) nor written to the change log (the gateway has no such
+     * entity to sync).
      */
     setActive(id: string): Workspace {
       return ctx.write(() => {
@@ -204,16 +205,8 @@ export function createWorkspaceService(ctx: ServiceContext, workspaces: Workspac
         const previous = settings.get().activeWorkspaceId;
         if (previous !== id) {
           settings.setActiveWorkspaceId(id);
-          ctx.record({
-            at: ctx.now().toISOString(),
-            actor: ctx.actor(),
-            action: 'workspace.setActive',
-            entityType: 'preference',
-            entityId: 'activeWorkspace',
-            workspaceId: id,
-            before: { activeWorkspaceId: previous },
-            after: { activeWorkspaceId: id },
-          });
+          // A preference, not an admin action: the audit log stays about changes worth investigating.
+          ctx.touch({ entityType: 'preference', entityId: 'activeWorkspace', workspaceId: id });
         }
         return toDto(row);
       });

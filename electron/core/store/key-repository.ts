@@ -65,6 +65,7 @@ export function createKeyRepository(db: Db) {
   const remove = db.prepare('DELETE FROM api_keys WHERE id = ?');
   const hashesOf = db.prepare('SELECT secret_hash AS secretHash, previous_secret_hash AS previousSecretHash FROM api_keys WHERE id = ?');
   const names = db.prepare('SELECT id, workspace_id AS workspaceId, name FROM api_keys');
+  const unrevokedNames = db.prepare('SELECT name FROM api_keys WHERE workspace_id = ? AND revoked_at IS NULL').pluck();
   const activeIds = db.prepare(`SELECT id FROM api_keys WHERE ${ACTIVE_KEY_CONDITION}`).pluck();
   const withOwnLimits = db.prepare(
     `SELECT id, workspace_id AS workspaceId, name, rpm_limit AS rpmLimit, tpm_limit AS tpmLimit FROM api_keys
@@ -92,6 +93,8 @@ export function createKeyRepository(db: Db) {
     findByHash: (hash: string, now: string) => byHash.get({ hash, now }) as (KeyRow & { matched: 'current' | 'previous' }) | undefined,
     /** Every key's name and workspace, revoked and expired ones included (usage labels). */
     names: () => names.all() as Array<{ id: string; workspaceId: string; name: string }>,
+    /** Names of a workspace's keys that are not revoked (expired ones included): the uniqueness rule. */
+    unrevokedNames: (workspaceId: string) => unrevokedNames.all(workspaceId) as string[],
     /** IDs of the keys active at `now` (not revoked, not expired). */
     activeIds: (now: string) => activeIds.all({ now }) as string[],
     /** Active keys that carry their own RPM/TPM limit (the limit checker compares them with grants). */
