@@ -254,7 +254,7 @@ describe('limit checker', () => {
         workspaceId: alpha,
         modelId: TEXT,
         keyId: key.id,
-        message: 'Key “backend” allows 600 requests/min but Qwen3.7-Max is granted only 100; the lower limit applies',
+        message: 'In “Alpha”: key “backend” allows 600 requests/min but Qwen3.7-Max is granted only 100; the lower limit applies',
       },
     ]);
     // A revoked key no longer counts.
