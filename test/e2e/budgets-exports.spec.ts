@@ -16,7 +16,7 @@ test('Usage: export the report to CSV; the downloaded file parses and its totals
   const generated = await host.runJob('usage:generateSample', { days: 30, rows: 3_000, seed: 11 });
   expect(generated).toMatchObject({ state: 'done', result: { kind: 'usage-generate', inserted: 3_000 } });
   await openApp(page, host);
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Usage' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Usage' }).click();
   const totals = page.getByRole('definition');
   await expect(totals.first()).toHaveText(/^USD [\d,]+\.\d{2}/);
   const pageSpend = (await totals.nth(0).textContent())!;
@@ -82,7 +82,7 @@ test('Budgets: a crossed threshold shows as a badge on Workspaces and Overview; 
   expect((await host.invoke('budgets:get', { workspaceId: wsId })).body).toMatchObject({ ok: true, data: { thresholds: [80, 85], mode: 'hard' } });
 
   // Overview: this month's spend vs budget per workspace, with the same badges and the org roll-up.
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Overview' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Overview' }).click();
   const list = page.getByRole('list', { name: 'Spend vs budget per workspace' });
   const item = list.getByRole('listitem', { name: 'Budgeted Team' });
   await expect(item).toContainText('USD 8.50 / USD 10.00 (85.0%)');
@@ -91,7 +91,7 @@ test('Budgets: a crossed threshold shows as a badge on Workspaces and Overview; 
   await expect(page.getByRole('group', { name: 'Organisation budget USD' })).toContainText('USD 8.50 of');
 
   // Workspaces CSV: budget settings included, money with fixed decimals.
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Workspaces' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Workspaces' }).click();
   const download = page.waitForEvent('download');
   await page.getByRole('button', { name: 'Export workspaces CSV' }).click();
   const rows = readCsv((await (await download).path())!);

@@ -22,7 +22,7 @@ function csvFile(name: string, csv: string): string {
 }
 
 async function openUsage(page: import('@playwright/test').Page) {
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Usage' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Usage' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Usage' })).toBeVisible();
 }
 

@@ -6,7 +6,7 @@ import { expect, test } from './web-host';
 test('API key lifecycle: create → copy once → rotate → revoke → delete', async ({ page, host, context }) => {
   await context.grantPermissions(['clipboard-read', 'clipboard-write']);
   await openApp(page, host);
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'API Keys' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'API Keys' }).click();
   await expect(page.getByRole('table', { name: 'API keys' }).getByText('No API keys yet')).toBeVisible();
 
   await page.getByRole('button', { name: 'Create key' }).click();
@@ -65,7 +65,7 @@ test('audit log: filter by workspace and action, open the detail, export the fil
   await createWorkspaceViaApi(host, { name: 'Beta' });
   expect((await host.invoke('workspaces:update', { id: alpha, changes: { name: 'Alpha Prime', region: 'eu' } })).body.ok).toBe(true);
   await openApp(page, host);
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Audit log' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit log' }).click();
 
   const table = page.getByRole('table', { name: 'Audit log' });
   await expect(table.getByRole('row').filter({ hasText: 'workspace.create' }).first()).toBeVisible();

@@ -6,7 +6,7 @@ test('add a person, give them a role in a workspace, and keep at least one Admin
   await openApp(page, host);
   const nav = page.getByRole('navigation', { name: 'Main' });
 
-  await nav.getByRole('button', { name: 'Members' }).click();
+  await nav.getByRole('link', { name: 'Members' }).click();
   await page.getByRole('button', { name: 'Add person' }).click();
   const dialog = page.getByRole('dialog', { name: 'Add person' });
   await dialog.getByLabel('Full name').fill('Bo Diallo');
@@ -17,7 +17,7 @@ test('add a person, give them a role in a workspace, and keep at least one Admin
   await dialog.getByRole('button', { name: 'Add person' }).click();
   await expect(page.getByRole('table', { name: 'Members' }).getByRole('row').filter({ hasText: 'bo@example.com' })).toBeVisible();
 
-  await nav.getByRole('button', { name: 'Workspaces' }).click();
+  await nav.getByRole('link', { name: 'Workspaces' }).click();
   await rowFor(page, 'Search').click();
   const panel = editPanel(page, 'Search');
   await panel.getByLabel('Person to add').selectOption({ label: 'Bo Diallo (bo@example.com)' });

@@ -118,7 +118,7 @@ test('bulk grant: pick models and limits once, preview per workspace, apply to t
   const beta = await createWorkspaceViaApi(host, { name: 'Beta' });
   expect((await host.invoke('modelGrants:save', { workspaceId: beta, grants: [{ modelId: 'qwen3.7-max', rpmLimit: 50, tpmLimit: null }] })).body.ok).toBe(true);
   await openApp(page, host);
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Models' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Models' }).click();
   await expect(page.getByText(`${catalog.length} models from 28 vendors`)).toBeVisible();
   const table = page.getByRole('table', { name: 'Model catalog' });
   await page.getByLabel('Search models').fill('qwen3.7');

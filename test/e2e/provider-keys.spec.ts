@@ -34,7 +34,7 @@ function storeBytes(dataDir: string): Buffer {
 test('provider keys: add (only last 4 shown, protection stated), pin and disable per workspace, persisted after restart', async ({ page, host }) => {
   await createWorkspaceViaApi(host, { name: 'Alpha Team' });
   await openApp(page, host);
-  await sidebar(page).getByRole('button', { name: 'Provider keys' }).click();
+  await sidebar(page).getByRole('link', { name: 'Provider keys' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Provider keys' })).toBeVisible();
   await expect(keysTable(page).getByText('No provider keys yet')).toBeVisible();
   // The browser host has no OS keychain: the banner says a key file protects the secrets, and what that means.
@@ -67,7 +67,7 @@ test('provider keys: add (only last 4 shown, protection stated), pin and disable
   expect(fs.statSync(path.join(host.dataDir, 'provider-keys.key')).size).toBe(32);
 
   // Per workspace: pin OpenAI to "Backup" and disable the Anthropic key.
-  await sidebar(page).getByRole('button', { name: 'Workspaces' }).click();
+  await sidebar(page).getByRole('link', { name: 'Workspaces' }).click();
   await rowFor(page, 'Alpha Team').click();
   const access = editPanel(page, 'Alpha Team').getByRole('region', { name: 'Provider access' });
   await expect(access.getByRole('group', { name: 'OpenAI' })).toBeVisible();
@@ -99,7 +99,7 @@ test('provider keys: add (only last 4 shown, protection stated), pin and disable
   });
 
   // Deleting a key asks first, says it clears workspace settings, and removes the row.
-  await sidebar(page).getByRole('button', { name: 'Provider keys' }).click();
+  await sidebar(page).getByRole('link', { name: 'Provider keys' }).click();
   const backupRow = keysTable(page).getByRole('row').filter({ hasText: 'Backup' });
   await expect(backupRow).toContainText('1'); // one workspace override (the pin)
   await backupRow.getByRole('button', { name: 'Delete Backup' }).click();
@@ -112,7 +112,7 @@ test('provider keys: add (only last 4 shown, protection stated), pin and disable
 
 test('provider keys: rename and replace the secret from the table', async ({ page, host }) => {
   await openApp(page, host);
-  await sidebar(page).getByRole('button', { name: 'Provider keys' }).click();
+  await sidebar(page).getByRole('link', { name: 'Provider keys' }).click();
   await addKey(page, 'Mistral', 'Le Chat', PRIMARY);
   const row = keysTable(page).getByRole('row').filter({ hasText: 'Le Chat' });
 

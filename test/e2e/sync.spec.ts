@@ -35,7 +35,7 @@ test('Sync: add the remote, review and apply, resolve a rename conflict, apply, 
   await openApp(page, host);
   const nav = page.getByRole('navigation', { name: 'Main' });
   // The badge counts the local changes not yet synced.
-  await nav.getByRole('button', { name: /^Sync, \d+ local changes not yet synced$/ }).click();
+  await nav.getByRole('link', { name: /^Sync, \d+ local changes not yet synced$/ }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Sync' })).toBeVisible();
   await expect(page.getByText('No remote gateway yet.')).toBeVisible();
 
@@ -75,7 +75,7 @@ test('Sync: add the remote, review and apply, resolve a rename conflict, apply, 
   expect((await api('GET', `/v1/workspaces/${workspaceId}`)).body.data.name).toBe('Search Platform');
 
   // A conflict: renamed here (in the edit panel) and, meanwhile, on the gateway (over HTTP, If-Match).
-  await nav.getByRole('button', { name: 'Workspaces' }).click();
+  await nav.getByRole('link', { name: 'Workspaces' }).click();
   await rowFor(page, 'Search Platform').click();
   const editor = editPanel(page, 'Search Platform');
   await editor.getByLabel('Name', { exact: true }).fill('Search (laptop)');
@@ -85,7 +85,7 @@ test('Sync: add the remote, review and apply, resolve a rename conflict, apply, 
   const renamed = await api('PUT', `/v1/workspaces/${workspaceId}`, { ifMatch: current.body.etag, body: { data: { ...current.body.data, name: 'Search (gateway)' } } });
   expect(renamed.status).toBe(200);
 
-  await nav.getByRole('button', { name: /^Sync, 1 local change not yet synced$/ }).click();
+  await nav.getByRole('link', { name: /^Sync, 1 local change not yet synced$/ }).click();
   await sync.getByRole('button', { name: 'Review changes' }).click();
   const conflicts = sync.getByRole('region', { name: 'Conflicts (1)' });
   await expect(conflicts).toBeVisible();
@@ -101,7 +101,7 @@ test('Sync: add the remote, review and apply, resolve a rename conflict, apply, 
   await sync.getByRole('button', { name: 'Apply 1 change', exact: true }).click();
   await expect(sync.getByRole('status').filter({ hasText: 'Applied 1 change.' })).toBeVisible();
   expect((await api('GET', `/v1/workspaces/${workspaceId}`)).body.data.name).toBe('Search (laptop)');
-  await expect(nav.getByRole('button', { name: 'Sync', exact: true })).toBeVisible(); // no badge: nothing left to sync
+  await expect(nav.getByRole('link', { name: 'Sync', exact: true })).toBeVisible(); // no badge: nothing left to sync
 
   // The next review is empty.
   await sync.getByRole('button', { name: 'Review changes' }).click();
@@ -114,7 +114,7 @@ test('Sync: add the remote, review and apply, resolve a rename conflict, apply, 
   await sync.getByRole('button', { name: 'Pull usage' }).click();
   await expect(sync.getByRole('status').filter({ hasText: 'Pulled 40 usage records: 40 new, 0 already here.' })).toBeVisible();
 
-  await nav.getByRole('button', { name: 'Usage' }).click();
+  await nav.getByRole('link', { name: 'Usage' }).click();
   await expect(page.getByRole('heading', { name: 'No usage yet' })).toHaveCount(0);
   await expect(page.getByRole('definition').first()).toHaveText(formatMicros(total, 'USD'));
   await expect(page.getByRole('figure', { name: 'Spend (USD) by workspace' }).getByText('Search (laptop)')).toBeVisible();

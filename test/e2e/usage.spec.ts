@@ -13,7 +13,7 @@ test('Usage: load sample data, change range and grouping, see chart, table and t
   await createWorkspaceViaApi(host, { name: 'Search Platform', monthlyBudgetMinor: 200_000 });
   await createWorkspaceViaApi(host, { name: 'Support Bots' });
   await openApp(page, host);
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Usage' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Usage' }).click();
 
   await expect(page.getByRole('heading', { name: 'No usage yet' })).toBeVisible();
   await page.getByRole('button', { name: 'Load sample data' }).click();
@@ -74,7 +74,7 @@ test('Usage: load sample data, change range and grouping, see chart, table and t
 test('Usage: a CSV with a bad row is refused with its line number and imports nothing; a good one imports', async ({ page, host }) => {
   const workspaceId = await createWorkspaceViaApi(host, { name: 'Importers' });
   await openApp(page, host);
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Usage' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Usage' }).click();
   await expect(page.getByRole('heading', { name: 'No usage yet' })).toBeVisible();
 
   const row = (id: string, requests: string) => [id, `${utcDay(new Date())}T09:00:00Z`, workspaceId, '', 'gpt-4o', requests, '1000', '500', '0', '2500000', 'USD'].join(',');

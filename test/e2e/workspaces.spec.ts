@@ -101,20 +101,20 @@ test('the sidebar switcher and the "Current Workspace" select stay in sync, and 
   await expect(currentWorkspaceSelect(page)).toHaveValue(betaId);
   await expect(page.getByText('Active: Beta Squad')).toBeVisible();
 
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Overview' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Overview' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Overview' })).toBeVisible();
   const activeStat = page.getByRole('group', { name: 'Active workspace' });
   await expect(activeStat).toContainText('Beta Squad');
   await expect(activeStat).toContainText('Staging');
   await expect(sidebarSwitcher(page)).toHaveValue(betaId);
 
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Workspaces' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Workspaces' }).click();
   await expect(currentWorkspaceSelect(page)).toHaveValue(betaId);
   await currentWorkspaceSelect(page).selectOption({ label: 'Alpha Squad' });
   await expect(sidebarSwitcher(page)).toHaveValue(alphaId);
   await expect(page.getByText('Active: Alpha Squad')).toBeVisible();
 
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Overview' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Overview' }).click();
   await expect(activeStat).toContainText('Alpha Squad');
   await expect(activeStat).toContainText('Sandbox');
 
@@ -221,7 +221,7 @@ test('delete asks for the exact name; deleting the active workspace makes the de
   await expect(sidebarSwitcher(page).getByRole('option', { name: 'Doomed One' })).toHaveCount(0);
   await expect(page.getByText('Active: Default Workspace')).toBeVisible();
 
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Overview' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Overview' }).click();
   await expect(page.getByRole('group', { name: 'Active workspace' })).toContainText('Default Workspace');
   await expect(page.getByRole('group', { name: 'Total workspaces' })).toHaveText(/^Total workspaces\s*2\s*of 20 allowed$/);
 });
@@ -296,6 +296,6 @@ test('workspaces and the active choice survive a host restart', async ({ page, h
   await expect(row).toContainText('persist-owner');
   await expect(currentWorkspaceSelect(page)).toHaveValue(id);
   await expect(sidebarSwitcher(page)).toHaveValue(id);
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Overview' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Overview' }).click();
   await expect(page.getByRole('group', { name: 'Active workspace' })).toContainText('Durable');
 });

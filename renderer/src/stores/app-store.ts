@@ -4,13 +4,6 @@ import type { Workspace } from '../../../shared/contract/workspace-schemas';
 import type { WorkspaceSortField } from '../../../shared/domain/workspace-rules';
 import { errorMessage, invoke } from '../ipc/client';
 
-export type PageId = 'overview' | 'workspaces' | 'keys' | 'models' | 'providerKeys' | 'usage' | 'members' | 'audit' | 'sync' | 'settings';
-
-export interface NavigationSlice {
-  page: PageId;
-  goTo(page: PageId): void;
-}
-
 export interface WorkspaceListQuery {
   search: string;
   sort: { field: WorkspaceSortField; direction: 'asc' | 'desc' };
@@ -36,13 +29,9 @@ export interface OverviewSlice {
   refreshOverview(): Promise<void>;
 }
 
-export type AppState = NavigationSlice & WorkspacesSlice & OverviewSlice;
+/** Which page is open lives in the URL (features/shell/router.tsx), not here. */
+export type AppState = WorkspacesSlice & OverviewSlice;
 type Slice<T> = StateCreator<AppState, [], [], T>;
-
-const navigationSlice: Slice<NavigationSlice> = (set) => ({
-  page: 'workspaces',
-  goTo: (page) => set({ page }),
-});
 
 let listRequest = 0;
 
@@ -97,7 +86,6 @@ const overviewSlice: Slice<OverviewSlice> = (set) => ({
 
 export const createAppStore = () =>
   create<AppState>()((...args) => ({
-    ...navigationSlice(...args),
     ...workspacesSlice(...args),
     ...overviewSlice(...args),
   }));

@@ -161,7 +161,17 @@ export function KeysPage() {
           <WorkspaceSelect label="Current Workspace" />
           {/* All keys of the workspace, masked; the search and status filter only narrow the table. */}
           {active ? <ExportButton label="Export keys CSV" request={{ kind: 'keys', workspaceId: active.id }} /> : null}
-          <button type="button" className="primary" disabled={!active || atLimit} onClick={() => setCreateOpen(true)}>
+          <button
+            type="button"
+            className="primary"
+            disabled={!active || atLimit}
+            onClick={() => {
+              // A fresh form every time: Cancel must not leave old values or an old error for the next attempt.
+              setForm(EMPTY_FORM);
+              setFormErrors({});
+              setCreateOpen(true);
+            }}
+          >
             Create key
           </button>
         </div>

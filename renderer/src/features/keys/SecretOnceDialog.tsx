@@ -4,16 +4,16 @@ import { Modal } from '../../components/Modal';
 /** Shows a new secret exactly once; it is gone from memory when the dialog closes. */
 export function SecretOnceDialog({ secret, keyName, onClose }: { secret: string | null; keyName: string; onClose: () => void }) {
   const [copied, setCopied] = useState<'yes' | 'failed' | null>(null);
+  // Escape (or any close but "I have saved it") asks first: the secret cannot be shown again.
+  const [confirmClose, setConfirmClose] = useState(false);
   if (!secret) return null;
+  const close = () => {
+    setCopied(null);
+    setConfirmClose(false);
+    onClose();
+  };
   return (
-    <Modal
-      title={`Secret for ${keyName}`}
-      open
-      onClose={() => {
-        setCopied(null);
-        onClose();
-      }}
-    >
+    <Modal title={`Secret for ${keyName}`} open onClose={() => setConfirmClose(true)}>
       <p className="warning" role="note">
         Copy this secret now. It will not be shown again: Gatehouse stores only its hash.
       </p>
@@ -39,14 +39,22 @@ export function SecretOnceDialog({ secret, keyName, onClose }: { secret: string 
         <button
           type="button"
           className="primary"
-          onClick={() => {
-            setCopied(null);
-            onClose();
-          }}
+          onClick={close}
         >
           I have saved it
         </button>
       </div>
+      <Modal title="Close without the secret?" alert open={confirmClose} onClose={() => setConfirmClose(false)}>
+        <p>The secret for {keyName} will not be shown again. If you have not saved it, you will have to rotate the key to get a new one.</p>
+        <div className="modal__actions">
+          <button type="button" onClick={() => setConfirmClose(false)}>
+            Back to the secret
+          </button>
+          <button type="button" className="danger" onClick={close}>
+            Close without saving
+          </button>
+        </div>
+      </Modal>
     </Modal>
   );
 }

@@ -1,3 +1,4 @@
+import { useNavigate } from '@tanstack/react-router';
 import { useEffect } from 'react';
 import { formatMoney } from '../../../../shared/domain/money';
 import { ENVIRONMENTS, labelOf } from '../../../../shared/domain/workspace-rules';
@@ -17,7 +18,9 @@ function Stat({ label, value, detail }: { label: string; value: string; detail?:
 }
 
 export function OverviewPage() {
-  const { overview, overviewError, refreshOverview, goTo } = useAppStore();
+  const { overview, overviewError, refreshOverview } = useAppStore();
+  const navigate = useNavigate();
+  const goToWorkspaces = () => void navigate({ to: '/workspaces' });
   const changes = useDataVersion('workspace', 'api_key', 'preference');
   useEffect(() => {
     void refreshOverview();
@@ -44,12 +47,12 @@ export function OverviewPage() {
       </div>
       {overview.totalWorkspaces === 1 ? (
         <p className="note">
-          Only the default workspace exists. <button type="button" className="link-button" onClick={() => goTo('workspaces')}>Create a workspace</button> to
+          Only the default workspace exists. <button type="button" className="link-button" onClick={goToWorkspaces}>Create a workspace</button> to
           isolate a team, an app or an environment.
         </p>
       ) : null}
       <BudgetStatusProvider refreshKey={overview}>
-        <BudgetOverview onOpenWorkspaces={() => goTo('workspaces')} />
+        <BudgetOverview onOpenWorkspaces={goToWorkspaces} />
       </BudgetStatusProvider>
     </div>
   );

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import type { ChannelOutput } from '../../../../shared/contract/contract';
 import { Field } from '../../components/Field';
 import { errorMessage, fieldErrors, invoke } from '../../ipc/client';
+import { BackupsSection } from './BackupsSection';
 
 export function SettingsPage() {
   const [me, setMe] = useState<ChannelOutput<'members:getLocalUser'> | null>(null);
@@ -87,6 +88,7 @@ export function SettingsPage() {
           </dl>
         </section>
       ) : null}
+      <BackupsSection />
     </div>
   );
 }

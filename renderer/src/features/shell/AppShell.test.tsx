@@ -1,3 +1,4 @@
+import { createMemoryHistory } from '@tanstack/react-router';
 import { act, cleanup, render, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AppInfo } from '../../../../shared/contract/app-schemas';
@@ -38,7 +39,7 @@ function installCore(storage: AppInfo['storage'] = { writable: true, integrity: 
 
 beforeEach(() => {
   resetConnectionForTests();
-  useAppStore.setState({ page: 'workspaces', list: null, allWorkspaces: [], active: null });
+  useAppStore.setState({ list: null, allWorkspaces: [], active: null });
   useDataVersions.setState({ versions: {}, any: 0, resync: 0 });
 });
 afterEach(() => {
@@ -49,7 +50,7 @@ afterEach(() => {
 describe('AppShell', () => {
   it('a `changed` event for workspaces (e.g. another process) refetches the list; other entity types do not', async () => {
     const { core, state } = installCore();
-    render(<AppShell />);
+    render(<AppShell history={createMemoryHistory({ initialEntries: ['/workspaces'] })} />);
     const table = await screen.findByRole('table', { name: 'Workspaces' });
     await within(table).findByRole('row', { name: /Default Workspace/ });
     const listCalls = () => core.callsTo('workspaces:list').length;
@@ -70,21 +71,21 @@ describe('AppShell', () => {
 
   it('a store opened read-only shows a banner with what is wrong', async () => {
     installCore({ writable: false, integrity: 'failed', problem: 'The data file is damaged (integrity check failed); Gatehouse opened it read-only. Export what you need.' });
-    render(<AppShell />);
+    render(<AppShell history={createMemoryHistory({ initialEntries: ['/workspaces'] })} />);
     const banner = await screen.findByRole('alert', { name: 'Storage problem' });
     expect(banner.textContent).toBe('Read-only mode: The data file is damaged (integrity check failed); Gatehouse opened it read-only. Export what you need.');
   });
 
   it('no banner when the store is healthy', async () => {
     installCore();
-    render(<AppShell />);
+    render(<AppShell history={createMemoryHistory({ initialEntries: ['/workspaces'] })} />);
     await screen.findByRole('table', { name: 'Workspaces' });
     await waitFor(() => expect(screen.queryByRole('alert', { name: 'Storage problem' })).toBeNull());
   });
 
   it('a missing or wrong token shows what to do instead of an empty app', async () => {
     installCore();
-    render(<AppShell />);
+    render(<AppShell history={createMemoryHistory({ initialEntries: ['/workspaces'] })} />);
     await screen.findByRole('table', { name: 'Workspaces' });
     act(() => useConnection.getState().set('unauthorized'));
     expect(screen.getByRole('heading', { level: 1, name: 'This link cannot open Gatehouse' })).toBeTruthy();
@@ -97,7 +98,7 @@ describe('AppShell', () => {
 
   it('says so while the browser host cannot be reached', async () => {
     installCore();
-    render(<AppShell />);
+    render(<AppShell history={createMemoryHistory({ initialEntries: ['/workspaces'] })} />);
     await screen.findByRole('table', { name: 'Workspaces' });
     act(() => useConnection.getState().set('unreachable'));
     expect(screen.getByRole('alert', { name: 'Connection problem' }).textContent).toContain('could not be reached');

@@ -1,3 +1,4 @@
+import { createMemoryHistory } from '@tanstack/react-router';
 import { act, cleanup, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -198,7 +199,7 @@ async function reviewFirstPlan(ctx: ReturnType<typeof installCore>) {
 beforeEach(() => {
   resetConnectionForTests();
   resetSyncStatusForTests();
-  useAppStore.setState({ page: 'workspaces', list: null, allWorkspaces: [], active: null });
+  useAppStore.setState({ list: null, allWorkspaces: [], active: null });
   useDataVersions.setState({ versions: {}, any: 0, resync: 0 });
 });
 afterEach(() => {
@@ -409,22 +410,22 @@ describe('SyncPage', () => {
 describe('the Sync entry in the sidebar', () => {
   it('shows the count of local changes not yet synced and follows `changed` events and sync jobs', async () => {
     const ctx = installCore({ pending: 3 });
-    render(<AppShell />);
-    const nav = screen.getByRole('navigation', { name: 'Main' });
-    const entry = await within(nav).findByRole('button', { name: 'Sync, 3 local changes not yet synced' });
-    expect(within(entry).getByText('3')).toBeTruthy();
+    render(<AppShell history={createMemoryHistory({ initialEntries: ['/workspaces'] })} />);
+    const nav = await screen.findByRole('navigation', { name: 'Main' });
+    const entry = await within(nav).findByRole('link', { name: 'Sync, 3 local changes not yet synced' });
+    expect(entry.querySelector('.nav-badge')?.getAttribute('data-count')).toBe('3'); // drawn by CSS
 
     ctx.state.pending = 4;
     act(() =>
       ctx.core.emit({ type: 'changed', origin: 'this-core', entityTypes: ['workspace'], entities: [{ entityType: 'workspace', entityId: 'ws-default00001', workspaceId: 'ws-default00001' }], truncated: false }),
     );
-    expect(await within(nav).findByRole('button', { name: 'Sync, 4 local changes not yet synced' })).toBeTruthy();
+    expect(await within(nav).findByRole('link', { name: 'Sync, 4 local changes not yet synced' })).toBeTruthy();
 
     ctx.state.pending = 0;
     act(() => ctx.core.emitJob(jobStatus({ jobId: APPLY_JOB, kind: 'sync-apply', state: 'done', result: { kind: 'sync-apply', runId: RUN_1, state: 'applied', done: 4, failed: 0, conflict: 0, skipped: 0 } })));
-    expect(await within(nav).findByRole('button', { name: 'Sync' })).toBeTruthy();
+    expect(await within(nav).findByRole('link', { name: 'Sync' })).toBeTruthy();
 
-    await userEvent.click(within(nav).getByRole('button', { name: 'Sync' }));
+    await userEvent.click(within(nav).getByRole('link', { name: 'Sync' }));
     expect(await screen.findByRole('heading', { level: 1, name: 'Sync' })).toBeTruthy();
   });
 });

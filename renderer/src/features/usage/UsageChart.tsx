@@ -4,9 +4,10 @@ import type { ChartSeries } from './usage-chart-series';
 import { OTHER_GROUP } from './usage-chart-series';
 import { formatCompact } from './usage-format';
 
-// Colour-blind-friendly palette (Okabe–Ito plus two), "Other" in neutral grey.
-const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442', '#332288'];
-const colourOf = (key: string, index: number) => (key === OTHER_GROUP ? '#9ca3af' : PALETTE[index % PALETTE.length]!);
+// Series colours are theme tokens (styles.css --chart-1…8, "Other" --chart-other): each reads at >= 4.5:1
+// on the panel and stays apart under colour-blindness simulation (test/unit/chart-palette.test.ts).
+const SERIES_COLOURS = 8;
+const colourOf = (key: string, index: number) => (key === OTHER_GROUP ? 'var(--chart-other)' : `var(--chart-${(index % SERIES_COLOURS) + 1})`);
 
 interface UsageChartProps {
   title: string;
@@ -27,13 +28,18 @@ export function UsageChart({ title, summary, series, points, formatValue }: Usag
       <div className="usage-chart__canvas">
         <ResponsiveContainer width="100%" height="100%">
           <BarChart data={points} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
-            <CartesianGrid strokeDasharray="3 3" vertical={false} />
-            <XAxis dataKey="bucket" tick={{ fontSize: 11 }} minTickGap={16} />
-            <YAxis tick={{ fontSize: 11 }} tickFormatter={(v: number) => formatCompact(v)} width={56} />
-            <Tooltip formatter={(value) => formatValue(Number(value))} />
+            <CartesianGrid strokeDasharray="3 3" vertical={false} stroke="var(--line)" />
+            <XAxis dataKey="bucket" tick={{ fontSize: 11, fill: 'var(--muted)' }} stroke="var(--muted)" minTickGap={16} />
+            <YAxis tick={{ fontSize: 11, fill: 'var(--muted)' }} stroke="var(--muted)" tickFormatter={(v: number) => formatCompact(v)} width={56} />
+            <Tooltip
+              formatter={(value) => formatValue(Number(value))}
+              contentStyle={{ background: 'var(--panel)', borderColor: 'var(--line)', color: 'var(--text)' }}
+              cursor={{ fill: 'var(--row-hover)' }}
+            />
             <Legend wrapperStyle={{ fontSize: 12 }} />
             {series.groups.map((g, i) => (
-              <Bar key={g.key} dataKey={g.key} name={g.label} stackId="usage" fill={colourOf(g.key, i)} isAnimationActive={false} />
+              // A panel-coloured outline keeps neighbouring segments apart even where two hues are close.
+              <Bar key={g.key} dataKey={g.key} name={g.label} stackId="usage" fill={colourOf(g.key, i)} stroke="var(--panel)" strokeWidth={1} isAnimationActive={false} />
             ))}
           </BarChart>
         </ResponsiveContainer>

@@ -1,15 +1,21 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Workspace } from '../../../../shared/contract/workspace-schemas';
 import { errorMessage, fieldErrors, invoke } from '../../ipc/client';
 import { refreshAfterWorkspaceChange } from '../../stores/app-store';
 import { WorkspaceMembersSection } from '../members/WorkspaceMembersSection';
 import { ModelPermissionSection } from '../models/ModelPermissionSection';
 import { ProviderAccessSection } from '../provider-keys/ProviderAccessSection';
+import { WorkspaceGuardrailsSection } from '../guardrails/WorkspaceGuardrailsSection';
+import { WorkspaceRoutesSection } from '../routing/WorkspaceRoutesSection';
 import { BudgetSection } from '../usage/BudgetSection';
+import { WORKSPACE_SECTIONS, type WorkspaceSectionId } from './workspace-sections';
 import { formFromWorkspace, formToInput, WorkspaceFields, type WorkspaceFormValues } from './workspace-form';
 
 interface Props {
   workspace: Workspace;
+  /** The section the URL names; brought into view and focused when it changes. */
+  section: WorkspaceSectionId | null;
+  onSectionChange: (section: WorkspaceSectionId) => void;
   onDirtyChange: (dirty: boolean) => void;
   onRequestClose: () => void;
   onRequestDelete: (ws: Workspace) => void;
@@ -19,7 +25,7 @@ function sameForm(a: WorkspaceFormValues, b: WorkspaceFormValues): boolean {
   return (Object.keys(a) as (keyof WorkspaceFormValues)[]).every((k) => a[k] === b[k]);
 }
 
-export function WorkspaceEditPanel({ workspace, onDirtyChange, onRequestClose, onRequestDelete }: Props) {
+export function WorkspaceEditPanel({ workspace, section, onSectionChange, onDirtyChange, onRequestClose, onRequestDelete }: Props) {
   const [values, setValues] = useState(() => formFromWorkspace(workspace));
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [status, setStatus] = useState<{ kind: 'error' | 'saved'; text: string } | null>(null);
@@ -34,7 +40,7 @@ export function WorkspaceEditPanel({ workspace, onDirtyChange, onRequestClose, o
     [],
   );
   const onSectionDirty = useMemo(
-    () => ({ models: sectionDirty('models'), providers: sectionDirty('providers'), budget: sectionDirty('budget') }),
+    () => ({ models: sectionDirty('models'), providers: sectionDirty('providers'), budget: sectionDirty('budget'), routing: sectionDirty('routing') }),
     [sectionDirty],
   );
   const dirty = formDirty || Object.values(dirtySections).some(Boolean);
@@ -54,6 +60,22 @@ export function WorkspaceEditPanel({ workspace, onDirtyChange, onRequestClose, o
     window.addEventListener('beforeunload', guard);
     return () => window.removeEventListener('beforeunload', guard);
   }, [dirty]);
+
+  const sectionRefs = useRef<Partial<Record<WorkspaceSectionId, HTMLDivElement | null>>>({});
+  useEffect(() => {
+    if (!section) return;
+    const target = sectionRefs.current[section];
+    target?.scrollIntoView?.({ block: 'start' });
+    target?.focus({ preventScroll: true });
+  }, [section]);
+  const sectionBox = (id: WorkspaceSectionId) => ({
+    ref: (el: HTMLDivElement | null) => {
+      sectionRefs.current[id] = el;
+    },
+    id: `workspace-section-${id}`,
+    tabIndex: -1,
+    className: 'edit-panel__section',
+  });
 
   const save = async () => {
     const converted = formToInput(values);
@@ -102,6 +124,25 @@ export function WorkspaceEditPanel({ workspace, onDirtyChange, onRequestClose, o
           ×
         </button>
       </header>
+      <nav className="section-nav" aria-label="Workspace sections">
+        <ul>
+          {WORKSPACE_SECTIONS.map((s) => (
+            <li key={s.id}>
+              <a
+                href={`#/workspaces/${encodeURIComponent(workspace.id)}/${s.id}`}
+                aria-current={section === s.id ? 'location' : undefined}
+                onClick={(event) => {
+                  event.preventDefault();
+                  onSectionChange(s.id);
+                }}
+              >
+                {s.label}
+              </a>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <div {...sectionBox('details')}>
       <form
         aria-label="Workspace details"
         onSubmit={(e) => {
@@ -168,10 +209,25 @@ export function WorkspaceEditPanel({ workspace, onDirtyChange, onRequestClose, o
           </button>
         </div>
       </form>
-      <WorkspaceMembersSection workspaceId={workspace.id} />
-      <ModelPermissionSection workspace={workspace} onDirtyChange={onSectionDirty.models} />
-      <ProviderAccessSection workspace={workspace} onDirtyChange={onSectionDirty.providers} />
-      <BudgetSection workspace={workspace} onDirtyChange={onSectionDirty.budget} />
+      </div>
+      <div {...sectionBox('members')}>
+        <WorkspaceMembersSection workspaceId={workspace.id} />
+      </div>
+      <div {...sectionBox('models')}>
+        <ModelPermissionSection workspace={workspace} onDirtyChange={onSectionDirty.models} />
+      </div>
+      <div {...sectionBox('providers')}>
+        <ProviderAccessSection workspace={workspace} onDirtyChange={onSectionDirty.providers} />
+      </div>
+      <div {...sectionBox('budget')}>
+        <BudgetSection workspace={workspace} onDirtyChange={onSectionDirty.budget} />
+      </div>
+      <div {...sectionBox('routing')}>
+        <WorkspaceRoutesSection workspaceId={workspace.id} onDirtyChange={onSectionDirty.routing} />
+      </div>
+      <div {...sectionBox('guardrails')}>
+        <WorkspaceGuardrailsSection workspaceId={workspace.id} />
+      </div>
     </section>
   );
 }

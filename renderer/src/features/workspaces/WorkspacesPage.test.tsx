@@ -1,3 +1,4 @@
+import { createMemoryHistory } from '@tanstack/react-router';
 import { cleanup, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -39,7 +40,7 @@ function installBridge(createResult: (input: { name: string }) => Result<unknown
   return calls;
 }
 
-beforeEach(() => useAppStore.setState({ page: 'workspaces', list: null, allWorkspaces: [], active: null }));
+beforeEach(() => useAppStore.setState({ list: null, allWorkspaces: [], active: null }));
 afterEach(() => {
   cleanup();
   setBridgeForTests(undefined);
@@ -48,7 +49,7 @@ afterEach(() => {
 describe('WorkspacesPage', () => {
   it('lists workspaces with their key count and marks the default', async () => {
     installBridge(() => ({ ok: false, error: { code: 'E_INTERNAL', message: 'unused' } }));
-    render(<AppShell />);
+    render(<AppShell history={createMemoryHistory({ initialEntries: ['/workspaces'] })} />);
     const table = await screen.findByRole('table', { name: 'Workspaces' });
     const row = await within(table).findByRole('row', { name: /Default Workspace/ });
     expect(within(row).getByText('Default')).toBeTruthy();
@@ -61,7 +62,7 @@ describe('WorkspacesPage', () => {
       error: { code: 'E_VALIDATION', message: 'Name must be at most 30 characters', issues: [{ path: 'name', message: 'Name must be at most 30 characters' }] },
     }));
     const user = userEvent.setup();
-    render(<AppShell />);
+    render(<AppShell history={createMemoryHistory({ initialEntries: ['/workspaces'] })} />);
     await user.click(await screen.findByRole('button', { name: 'Create workspace' }));
     const dialog = await screen.findByRole('dialog', { name: 'Create workspace' });
     await user.type(within(dialog).getByLabelText('Name'), 'x'.repeat(31));
@@ -80,7 +81,7 @@ describe('WorkspacesPage', () => {
   it('rejects a mistyped budget in the form before calling the core', async () => {
     const calls = installBridge(() => ({ ok: false, error: { code: 'E_INTERNAL', message: 'unused' } }));
     const user = userEvent.setup();
-    render(<AppShell />);
+    render(<AppShell history={createMemoryHistory({ initialEntries: ['/workspaces'] })} />);
     await user.click(await screen.findByRole('button', { name: 'Create workspace' }));
     const dialog = await screen.findByRole('dialog', { name: 'Create workspace' });
     await user.type(within(dialog).getByLabelText('Name'), 'Budgeted');

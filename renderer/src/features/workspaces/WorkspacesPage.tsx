@@ -1,4 +1,5 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useBlocker, useNavigate, useParams } from '@tanstack/react-router';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Workspace } from '../../../../shared/contract/workspace-schemas';
 import type { WorkspaceSortField } from '../../../../shared/domain/workspace-rules';
 import { DataTable } from '../../components/DataTable';
@@ -9,6 +10,7 @@ import { ExportButton } from '../exports/ExportButton';
 import { CreateWorkspaceDialog } from './CreateWorkspaceDialog';
 import { DeleteWorkspaceDialog } from './DeleteWorkspaceDialog';
 import { WorkspaceEditPanel } from './WorkspaceEditPanel';
+import { isWorkspaceSection, type WorkspaceSectionId } from './workspace-sections';
 import { workspaceColumns } from './workspace-columns';
 import { WorkspaceSelect } from './WorkspaceSelect';
 
@@ -16,9 +18,14 @@ export function WorkspacesPage() {
   const { list, listQuery, listLoading, listError, setListQuery, allWorkspaces, active } = useAppStore();
   const [searchText, setSearchText] = useState(listQuery.search);
   const [createOpen, setCreateOpen] = useState(false);
-  const [editingId, setEditingId] = useState<string | null>(null);
+  // The open workspace and section are the URL: #/workspaces/<id>[/<section>].
+  const params = useParams({ strict: false });
+  const editingId = params.workspaceId ?? null;
+  const section = isWorkspaceSection(params.section) ? params.section : null;
+  const navigate = useNavigate();
   const [dirty, setDirty] = useState(false);
-  const [pendingSelection, setPendingSelection] = useState<{ id: string | null } | null>(null);
+  const dirtyRef = useRef(false);
+  dirtyRef.current = dirty;
   const [deleting, setDeleting] = useState<Workspace | null>(null);
 
   // Debounced server-side search.
@@ -35,14 +42,29 @@ export function WorkspacesPage() {
   const pageCount = Math.max(1, Math.ceil(total / listQuery.page.size));
 
   const select = useCallback(
-    (id: string | null) => {
+    (id: string | null, options: { ignoreBlocker?: boolean } = {}) => {
       if (id === editingId) return;
-      if (dirty) setPendingSelection({ id });
-      else setEditingId(id);
+      void navigate(id ? { to: '/workspaces/$workspaceId', params: { workspaceId: id }, ...options } : { to: '/workspaces', ...options });
     },
-    [dirty, editingId],
+    [editingId, navigate],
   );
   const onDirtyChange = useCallback((value: boolean) => setDirty(value), []);
+  const onSectionChange = useCallback(
+    (next: WorkspaceSectionId) => {
+      if (editingId) void navigate({ to: '/workspaces/$workspaceId/$section', params: { workspaceId: editingId, section: next }, replace: true });
+    },
+    [editingId, navigate],
+  );
+
+  // Unsaved edits: every way out of this workspace (another row, the sidebar, Back/Forward, a typed
+  // URL, the palette) asks first; moving between sections of the same workspace keeps the edits.
+  // Reload and window close are guarded by the panel's beforeunload handler.
+  const blocker = useBlocker({
+    shouldBlockFn: ({ next }) => dirtyRef.current && (next.params as { workspaceId?: string }).workspaceId !== editingId,
+    disabled: !dirty,
+    enableBeforeUnload: false,
+    withResolver: true,
+  });
 
   return (
     <BudgetStatusProvider refreshKey={list}>
@@ -83,7 +105,7 @@ export function WorkspacesPage() {
         </p>
       ) : null}
 
-      <div className={`split${editing ? ' split--open' : ''}`}>
+      <div className={`split${editingId ? ' split--open' : ''}`}>
         <div className="split__main">
           <DataTable
             label="Workspaces"
@@ -123,10 +145,17 @@ export function WorkspacesPage() {
             <span className="hint">Select a row to edit it{active ? ` · Active: ${active.name}` : ''}</span>
           </div>
         </div>
+        {editingId && !editing && list ? (
+          <p className="note" role="status">
+            There is no workspace with ID <code>{editingId}</code> (it may have been deleted). Pick one from the table.
+          </p>
+        ) : null}
         {editing ? (
           <WorkspaceEditPanel
             key={editing.id}
             workspace={editing}
+            section={section}
+            onSectionChange={onSectionChange}
             onDirtyChange={onDirtyChange}
             onRequestClose={() => select(null)}
             onRequestDelete={setDeleting}
@@ -134,20 +163,20 @@ export function WorkspacesPage() {
         ) : null}
       </div>
 
-      <CreateWorkspaceDialog open={createOpen} defaultOwnerId={active?.ownerMemberId ?? ''} onClose={() => setCreateOpen(false)} onCreated={select} />
+      <CreateWorkspaceDialog open={createOpen} defaultOwnerId={active?.ownerMemberId ?? ''} onClose={() => setCreateOpen(false)} onCreated={(id) => select(id)} />
       <DeleteWorkspaceDialog
         workspace={deleting}
         onClose={() => setDeleting(null)}
         onDeleted={() => {
           setDeleting(null);
           setDirty(false);
-          setEditingId(null);
+          select(null, { ignoreBlocker: true });
         }}
       />
-      <Modal title="Discard unsaved changes?" alert open={pendingSelection !== null} onClose={() => setPendingSelection(null)}>
+      <Modal title="Discard unsaved changes?" alert open={blocker.status === 'blocked'} onClose={() => blocker.reset?.()}>
         <p>Your edits to {editing?.name ?? 'this workspace'} have not been saved.</p>
         <div className="modal__actions">
-          <button type="button" onClick={() => setPendingSelection(null)}>
+          <button type="button" onClick={() => blocker.reset?.()}>
             Keep editing
           </button>
           <button
@@ -155,8 +184,7 @@ export function WorkspacesPage() {
             className="danger"
             onClick={() => {
               setDirty(false);
-              setEditingId(pendingSelection?.id ?? null);
-              setPendingSelection(null);
+              blocker.proceed?.();
             }}
           >
             Discard changes
