@@ -1,11 +1,13 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { ChannelName } from '../../shared/contract/channel-names';
+import type { Result } from '../../shared/contract/errors';
 import { MAX_CHANGED_ENTITIES, type ChangedEntity } from '../../shared/contract/event-schemas';
 import { createEventHub, type CoreEventListener } from './events/event-hub';
 import { watchExternalChanges } from './events/external-changes';
 import { appFeature } from './handlers/app-handlers';
 import { auditFeature } from './handlers/audit-handlers';
+import { backupFeature } from './handlers/backup-handlers';
 import { budgetsFeature } from './handlers/budget-handlers';
 import { exportsFeature } from './handlers/export-handlers';
 import { jobsFeature } from './handlers/job-handlers';
@@ -15,13 +17,17 @@ import { modelsFeature } from './handlers/model-handlers';
 import { createDispatcher, type Dispatcher, type HandlerMap, type Sender } from './handlers/pipeline';
 import { providerKeysFeature } from './handlers/provider-key-handlers';
 import { remotesFeature } from './handlers/remote-handlers';
+import { routingFeature } from './handlers/routing-handlers';
+import { guardrailsFeature } from './handlers/guardrail-handlers';
 import { syncFeature } from './handlers/sync-handlers';
 import { usageFeature } from './handlers/usage-handlers';
 import { workspacesFeature } from './handlers/workspace-handlers';
 import type { HostCapabilities } from './host-capabilities';
 import { createJobRunner, type JobRunner } from './jobs/job-runner';
 import { createCoreServices, type CoreServices } from './services/core-services';
-import { createServiceContext } from './services/service-context';
+import type { StoreControl } from './services/backup-service';
+import { settleRestore, type RestoreCompletion } from './services/backup-restore-journal';
+import { createServiceContext, type CoreServiceContext } from './services/service-context';
 import { createChangeFeedRepository } from './store/change-feed-repository';
 import { DATABASE_FILE_NAME, openDatabase, storeHealth, type Db } from './store/database';
 import { toStorageError } from './store/storage-errors';
@@ -52,12 +58,12 @@ export interface CoreOptions {
 }
 
 export interface Core {
-  /** The store handle, for tests and benchmarks only; doors go through the dispatcher. */
-  db: Db;
+  /** The store handle, for tests and benchmarks only; doors go through the dispatcher. A restore replaces it. */
+  readonly db: Db;
   dataDir: string;
   dispatcher: Dispatcher;
   jobs: JobRunner;
-  services: CoreServices;
+  readonly services: CoreServices;
   /** Job progress and committed changes (this core's and other processes'). */
   on(listener: CoreEventListener): () => void;
   /** Cancels running jobs, waits for them to stop at their next chunk, then closes the store. */
@@ -87,12 +93,24 @@ const FEATURES = [
   jobsFeature,
   remotesFeature,
   syncFeature,
+  routingFeature,
+  guardrailsFeature,
+  backupFeature,
 ] as const;
+
+/** The store and everything built on it; replaced as a whole when a restore reopens the store. */
+interface StoreRuntime {
+  db: Db;
+  ctx: CoreServiceContext;
+  services: CoreServices;
+  dispatcher: Dispatcher;
+  stopWatching: () => void;
+  restore: RestoreCompletion | null;
+}
 
 /** Opens the store and wires services → features → the dispatcher. No Electron here. */
 export function createCore(options: CoreOptions): Core {
   const databasePath = path.join(options.dataDir, DATABASE_FILE_NAME);
-  const db = openDatabase(databasePath, { nativeBinding: options.nativeBinding, ...(options.quickCheck === false ? { quickCheck: false } : {}) });
   const classifyError = (error: unknown) => toStorageError(error, { path: databasePath });
   const logError = options.logError ?? ((channel, error) => console.error(`[gatehouse] ${channel} failed:`, error instanceof Error ? error.message : error));
   const hub = createEventHub();
@@ -109,63 +127,109 @@ export function createCore(options: CoreOptions): Core {
   };
 
   const now = options.now ?? (() => new Date());
-  const ctx = createServiceContext({ db, now, onCommitted: (entities) => announce('this-core', entities) });
+  // One runner across reopenings: a restore job outlives the store it replaced.
   const jobs = createJobRunner({ now, onEvent: (job) => hub.emit({ type: 'job', job }), logError, classifyError });
-
-  let services: CoreServices;
-  try {
-    services = createCoreServices(ctx, {
-      appVersion: options.appVersion,
-      dataDir: options.dataDir,
-      databasePath,
-      localUserName: options.localUserName ?? defaultLocalUserName(),
-      storeHealth: () => storeHealth(db),
-      capabilities: options.capabilities,
-      jobs,
-      logError,
-      resumeInterruptedWork: options.resumeInterruptedWork,
-      syncCrashAt: options.syncCrashAt,
-    });
-  } catch (error) {
-    db.close();
-    // e.g. a first-run write on a read-only store, or a damaged page read during setup
-    throw classifyError(error) ?? error;
-  }
-
-  const handlers = Object.assign({}, ...FEATURES.map((feature) => feature(services).handlers)) as HandlerMap;
-  const dispatcher = createDispatcher(handlers, {
-    isTrustedSender: options.isTrustedSender,
-    logError,
-    classifyError,
-    afterCall: () => ctx.flushCommitted(),
-  });
-
   const pollMs = options.externalChangePollMs ?? 500;
-  const stopWatching =
-    pollMs > 0
-      ? watchExternalChanges({ feed: createChangeFeedRepository(db), intervalMs: pollMs, isOwnAuditId: ctx.isOwnAuditId, onChanged: (entities, truncated) => announce('other-process', entities, truncated) })
-      : () => {};
+
+  const openRuntime = (openOptions: { quickCheck?: boolean; resumeInterruptedWork?: boolean | undefined }): StoreRuntime => {
+    const db = openDatabase(databasePath, { nativeBinding: options.nativeBinding, ...(openOptions.quickCheck === false ? { quickCheck: false } : {}) });
+    const ctx = createServiceContext({ db, now, onCommitted: (entities) => announce('this-core', entities) });
+    let services: CoreServices;
+    let restore: RestoreCompletion | null = null;
+    try {
+      services = createCoreServices(ctx, {
+        appVersion: options.appVersion,
+        dataDir: options.dataDir,
+        databasePath,
+        localUserName: options.localUserName ?? defaultLocalUserName(),
+        storeHealth: () => storeHealth(db),
+        capabilities: options.capabilities,
+        jobs,
+        logError,
+        resumeInterruptedWork: openOptions.resumeInterruptedWork,
+        syncCrashAt: options.syncCrashAt,
+        nativeBinding: options.nativeBinding,
+        store: storeControl,
+      });
+      // A restore a crash interrupted is finished or discarded before anything reads the store.
+      if (!db.readonly) restore = settleRestore(options.dataDir, db, ctx.actor, now);
+    } catch (error) {
+      db.close();
+      // e.g. a first-run write on a read-only store, or a damaged page read during setup
+      throw classifyError(error) ?? error;
+    }
+    const handlers = Object.assign({}, ...FEATURES.map((feature) => feature(services).handlers)) as HandlerMap;
+    const dispatcher = createDispatcher(handlers, {
+      isTrustedSender: options.isTrustedSender,
+      logError,
+      classifyError,
+      afterCall: () => ctx.flushCommitted(),
+    });
+    const stopWatching =
+      pollMs > 0
+        ? watchExternalChanges({ feed: createChangeFeedRepository(db), intervalMs: pollMs, isOwnAuditId: ctx.isOwnAuditId, onChanged: (entities, truncated) => announce('other-process', entities, truncated) })
+        : () => {};
+    return { db, ctx, services, dispatcher, stopWatching, restore };
+  };
+
+  const closeRuntime = (r: StoreRuntime) => {
+    r.stopWatching();
+    if (r.db.open) r.db.close();
+  };
+
+  /** While the store is being replaced every call answers this (nothing reaches the closed store). */
+  let replacing = false;
+  const REPLACING: Result<unknown> = { ok: false, error: { code: 'E_BUSY', message: 'Gatehouse is restoring a backup; try again in a moment. Nothing was changed.' } };
+
+  // The close/reopen path of a restore: stop serving, close, swap, reopen (the old store when the swap failed).
+  const storeControl: StoreControl = {
+    async replaceStore(swap) {
+      replacing = true;
+      try {
+        closeRuntime(runtime);
+        try {
+          await swap();
+        } finally {
+          runtime = openRuntime({ quickCheck: false, resumeInterruptedWork: false });
+          announce('this-core', [{ entityType: 'store', entityId: 'store', workspaceId: null }]);
+        }
+        return { ctx: runtime.ctx, restore: runtime.restore };
+      } finally {
+        replacing = false;
+      }
+    },
+  };
+
+  let runtime = openRuntime({ ...(options.quickCheck === false ? { quickCheck: false } : {}), resumeInterruptedWork: options.resumeInterruptedWork });
+
+  // The job channels read only the runner (not the store): they keep answering during the swap, so a door can follow the restore.
+  const held = (channel: string) => replacing && !channel.startsWith('jobs:');
+  const dispatcher: Dispatcher = {
+    channels: runtime.dispatcher.channels,
+    dispatch: (channel, input, sender) => (held(channel) ? REPLACING : runtime.dispatcher.dispatch(channel, input, sender)),
+    dispatchAsync: (channel, input, sender) => (held(channel) ? Promise.resolve(REPLACING) : runtime.dispatcher.dispatchAsync(channel, input, sender)),
+  };
 
   let closing: Promise<void> | null = null;
-  const finish = () => {
-    stopWatching();
-    if (db.open) db.close();
-  };
   return {
-    db,
+    get db() {
+      return runtime.db;
+    },
     dataDir: options.dataDir,
     dispatcher,
     jobs,
-    services,
+    get services() {
+      return runtime.services;
+    },
     on: hub.on,
     close() {
       if (closing) return closing;
       const unfinished = jobs.list().some((j) => j.state === 'running' || j.state === 'waiting');
       if (!unfinished) {
-        finish(); // nothing to wait for: close now, synchronously
+        closeRuntime(runtime); // nothing to wait for: close now, synchronously
         closing = Promise.resolve();
       } else {
-        closing = jobs.dispose().then(finish);
+        closing = jobs.dispose().then(() => closeRuntime(runtime));
       }
       return closing;
     },

@@ -64,9 +64,11 @@ function installGuards(): void {
   });
 }
 
-/** CSV exports: the native save dialog, attached to the window; null when dismissed. */
+/** Exports and backups: the native save dialog, attached to the window; null when dismissed. */
 async function chooseSavePath({ suggestedName }: { suggestedName: string }): Promise<string | null> {
-  const options = { defaultPath: path.join(app.getPath('downloads'), suggestedName), filters: [{ name: 'CSV', extensions: ['csv'] }] };
+  // CSV exports, or a `.ghbackup` archive (backup:create).
+  const backup = suggestedName.endsWith('.ghbackup');
+  const options = { defaultPath: path.join(app.getPath('downloads'), suggestedName), filters: [backup ? { name: 'Gatehouse backup', extensions: ['ghbackup'] } : { name: 'CSV', extensions: ['csv'] }] };
   const result = mainWindow ? await dialog.showSaveDialog(mainWindow, options) : await dialog.showSaveDialog(options);
   return result.canceled || !result.filePath ? null : result.filePath;
 }

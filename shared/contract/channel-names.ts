@@ -1,5 +1,6 @@
 import { APP_CHANNEL_NAMES } from './app-channels';
 import { AUDIT_CHANNEL_NAMES } from './audit-channels';
+import { BACKUP_CHANNEL_NAMES } from './backup-channels';
 import { BUDGET_CHANNEL_NAMES } from './budget-channels';
 import { EXPORT_CHANNEL_NAMES } from './export-channels';
 import { JOB_CHANNEL_NAMES } from './job-channels';
@@ -7,6 +8,8 @@ import { KEY_CHANNEL_NAMES } from './key-channels';
 import { MEMBER_CHANNEL_NAMES } from './member-channels';
 import { MODEL_CHANNEL_NAMES } from './model-channels';
 import { PROVIDER_KEY_CHANNEL_NAMES } from './provider-key-channels';
+import { ROUTING_CHANNEL_NAMES } from './routing-channels';
+import { GUARDRAIL_CHANNEL_NAMES } from './guardrail-channels';
 import { SYNC_CHANNEL_NAMES } from './sync-channels';
 import { USAGE_CHANNEL_NAMES } from './usage-channels';
 import { WORKSPACE_CHANNEL_NAMES } from './workspace-channels';
@@ -28,6 +31,9 @@ export const CHANNEL_NAMES = [
   ...EXPORT_CHANNEL_NAMES,
   ...JOB_CHANNEL_NAMES,
   ...SYNC_CHANNEL_NAMES,
+  ...ROUTING_CHANNEL_NAMES,
+  ...GUARDRAIL_CHANNEL_NAMES,
+  ...BACKUP_CHANNEL_NAMES,
 ] as const;
 export type ChannelName = (typeof CHANNEL_NAMES)[number];
 

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { appContract } from './app-schemas';
 import { auditContract } from './audit-schemas';
+import { backupContract } from './backup-schemas';
 import { budgetContract } from './budget-schemas';
 import type { ChannelDefinition } from './channel-definition';
 import type { ChannelName } from './channel-names';
@@ -10,6 +11,8 @@ import { keyContract } from './key-schemas';
 import { memberContract } from './member-schemas';
 import { modelContract } from './model-schemas';
 import { providerKeyContract } from './provider-key-schemas';
+import { routingContract } from './routing-schemas';
+import { guardrailContract } from './guardrail-schemas';
 import { syncContract } from './sync-schemas';
 import { usageContract } from './usage-schemas';
 import { workspaceContract } from './workspace-schemas';
@@ -30,6 +33,9 @@ export const contract = {
   ...exportContract,
   ...jobContract,
   ...syncContract,
+  ...routingContract,
+  ...guardrailContract,
+  ...backupContract,
 } satisfies { [C in ChannelName]: ChannelDefinition };
 
 export type Contract = typeof contract;

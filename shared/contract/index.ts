@@ -14,3 +14,5 @@ export * from './budget-schemas';
 export * from './job-schemas';
 export * from './event-names';
 export * from './event-schemas';
+export * from './routing-schemas';
+export * from './guardrail-schemas';

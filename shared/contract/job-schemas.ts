@@ -4,7 +4,7 @@ import { ERROR_CODES } from './errors';
 import type { JobChannelName } from './job-channels';
 
 /** Every kind of long work runs on the one job runner. */
-export const JOB_KINDS = ['export', 'usage-import', 'usage-generate', 'sync-plan', 'sync-apply', 'sync-usage'] as const;
+export const JOB_KINDS = ['export', 'usage-import', 'usage-generate', 'sync-plan', 'sync-apply', 'sync-usage', 'backup', 'restore'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 /** `waiting`: started but not yet working (e.g. the user is choosing a file). */
@@ -61,6 +61,24 @@ export const jobResultSchema = z.discriminatedUnion('kind', [
     skipped: z.int(),
   }),
   z.strictObject({ kind: z.literal('sync-usage'), records: z.int(), inserted: z.int(), duplicates: z.int(), pages: z.int() }),
+  /** A backup archive: where it went (null in the browser host: a download at GET /api/exports/<jobId>). */
+  z.strictObject({
+    kind: z.literal('backup'),
+    fileName: z.string(),
+    savedTo: z.string().nullable(),
+    downloadable: z.boolean(),
+    sizeBytes: z.int().min(0),
+    encrypted: z.boolean(),
+    schemaVersion: z.int().min(0),
+  }),
+  /** A restore: the store in force was replaced; the previous one waits in `keptAside` (a folder in the data dir). */
+  z.strictObject({
+    kind: z.literal('restore'),
+    keptAside: z.string(),
+    schemaVersion: z.int().min(0),
+    migratedFrom: z.int().min(0).nullable(),
+    backupCreatedAt: z.string(),
+  }),
 ]);
 export type JobResult = z.infer<typeof jobResultSchema>;
 

@@ -83,13 +83,32 @@ export function bucketOf(day: string, bucket: UsageBucket): string {
   return day.slice(0, 7);
 }
 
-/** Every bucket label from `from` to `to` inclusive, so charts show empty periods as zero. */
+const monthIndex = (day: string) => {
+  const [year, month] = day.split('-').map(Number) as [number, number];
+  return year * 12 + month - 1;
+};
+
+/** How many buckets `bucketsBetween` lists, without listing them (a report refuses too many). */
+export function bucketCount(from: string, to: string, bucket: UsageBucket): number {
+  if (bucket === 'month') return Math.max(0, monthIndex(to) - monthIndex(from) + 1);
+  const start = Date.parse(`${bucketOf(from, bucket)}T00:00:00Z`);
+  return Math.max(0, Math.floor((Date.parse(`${to}T00:00:00Z`) - start) / (bucket === 'week' ? 7 * DAY_MS : DAY_MS)) + 1);
+}
+
+/**
+ * Every bucket label from `from` to `to` inclusive, so charts show empty periods as zero. Steps by
+ * time, not by comparing labels: past 9999-12-31 a day's label is `+010000-01`, which sorts before
+ * `9999-…`, so the old string loop never ended.
+ */
 export function bucketsBetween(from: string, to: string, bucket: UsageBucket): string[] {
   const out: string[] = [];
-  for (let day = from; day <= to; day = addDays(day, 1)) {
-    const label = bucketOf(day, bucket);
-    if (out[out.length - 1] !== label) out.push(label);
+  if (bucket === 'month') {
+    for (let n = monthIndex(from); n <= monthIndex(to); n++) out.push(`${String(Math.floor(n / 12)).padStart(4, '0')}-${String((n % 12) + 1).padStart(2, '0')}`);
+    return out;
   }
+  const end = Date.parse(`${to}T00:00:00Z`);
+  const step = bucket === 'week' ? 7 * DAY_MS : DAY_MS;
+  for (let ms = Date.parse(`${bucketOf(from, bucket)}T00:00:00Z`); ms <= end; ms += step) out.push(utcDay(new Date(ms)));
   return out;
 }
 

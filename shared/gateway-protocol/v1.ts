@@ -41,6 +41,8 @@ export const RESOURCE_TYPES = [
   'budget',
   'provider_access',
   'api_key',
+  'routing',
+  'guardrails',
 ] as const;
 export type ResourceType = (typeof RESOURCE_TYPES)[number];
 
@@ -54,12 +56,15 @@ export const RESOURCE_ORDER: Record<ResourceType, number> = {
   budget: 5,
   provider_access: 6,
   api_key: 7,
+  // Routes target granted models; after the keys so existing orderings stay as they were.
+  routing: 8,
+  guardrails: 9,
 };
 
 /** Resource types that live inside a workspace (their `parent_id` is the workspace id). */
-export const WORKSPACE_CHILDREN: readonly ResourceType[] = ['workspace_member', 'model_grants', 'budget', 'provider_access', 'api_key'];
+export const WORKSPACE_CHILDREN: readonly ResourceType[] = ['workspace_member', 'model_grants', 'budget', 'provider_access', 'api_key', 'routing', 'guardrails'];
 /** One document per workspace: the resource id *is* the workspace id. */
-export const WORKSPACE_DOCUMENTS: readonly ResourceType[] = ['model_grants', 'budget', 'provider_access'];
+export const WORKSPACE_DOCUMENTS: readonly ResourceType[] = ['model_grants', 'budget', 'provider_access', 'routing', 'guardrails'];
 
 export const workspaceIdSchema = z.string().regex(/^ws-[a-z0-9]{4,32}$/);
 export const keyIdSchema = z.string().regex(/^key-[a-z0-9]{4,32}$/);
@@ -69,6 +74,8 @@ const modelIdSchema = z.string().min(1).max(200);
 const isoTime = z.iso.datetime({ offset: true });
 const sha256Hex = z.string().regex(/^[a-f0-9]{64}$/);
 const name = (max: number) => z.string().min(1).max(max);
+const guardrailDirection = z.enum(['input', 'output', 'both']);
+const guardrailListAction = z.enum(['log', 'redact', 'block']);
 
 /** The managed fields of each resource type, as they travel on the wire (write-only fields included). */
 export const resourceDataSchemas = {
@@ -125,6 +132,45 @@ export const resourceDataSchemas = {
     /** Write-only: the previous secret's hash while a rotation grace window is open. */
     previous_secret_sha256: sha256Hex.nullable().optional(),
   }),
+  routing: z.strictObject({
+    /** alias → route; an absent alias is no route. Targets are model ids or other aliases of the workspace. */
+    routes: z.record(
+      z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/),
+      z.strictObject({
+        strategy: z.enum(['priority', 'weighted', 'lowest-latency', 'least-busy']),
+        targets: z.array(z.strictObject({ target: z.string().min(1).max(200), weight: z.int().min(1).max(1000) })).min(1).max(20),
+        retries: z.int().min(0).max(10),
+        timeout_ms: z.int().min(1000).max(600_000),
+        failover_on: z.array(z.enum(['rate-limit', 'server-error', 'timeout', 'context-length'])).max(4),
+        expected_rpm: z.int().min(1).max(1_000_000).nullable(),
+      }),
+    ),
+  }),
+  /**
+   * A workspace's guardrail policy. `inherits: true` = the gateway's org defaults apply and every
+   * section is null; otherwise every section is set. Sections merge one by one.
+   */
+  guardrails: z.strictObject({
+    inherits: z.boolean(),
+    pii: z
+      .strictObject({
+        direction: guardrailDirection,
+        actions: z.strictObject(Object.fromEntries(['email', 'phone', 'credit_card', 'iban', 'ipv4', 'ipv6'].map((t) => [t, z.enum(['off', 'log', 'redact', 'block'])]))),
+      })
+      .nullable(),
+    blocked_terms: z.strictObject({ direction: guardrailDirection, action: guardrailListAction, terms: z.array(z.string().max(200)).max(200) }).nullable(),
+    blocked_patterns: z
+      .strictObject({
+        direction: guardrailDirection,
+        action: guardrailListAction,
+        patterns: z.array(z.strictObject({ name: z.string().min(1).max(60), pattern: z.string().min(1).max(500), ignore_case: z.boolean() })).max(50),
+      })
+      .nullable(),
+    max_input_tokens: z.int().min(1).max(10_000_000).nullable(),
+    max_output_tokens: z.int().min(1).max(10_000_000).nullable(),
+    moderation: z.strictObject({ enabled: z.boolean(), direction: guardrailDirection }).nullable(),
+    prompt_injection: z.strictObject({ enabled: z.boolean() }).nullable(),
+  }),
 } as const satisfies Record<ResourceType, z.ZodType>;
 
 export type ResourceData<T extends ResourceType = ResourceType> = z.infer<(typeof resourceDataSchemas)[T]>;
@@ -139,6 +185,8 @@ export const WRITE_ONLY_FIELDS: Record<ResourceType, readonly string[]> = {
   budget: [],
   provider_access: [],
   api_key: ['secret_sha256', 'previous_secret_sha256'],
+  routing: [],
+  guardrails: [],
 };
 
 const envelopeBase = {
@@ -204,12 +252,16 @@ export function resourcePath(type: ResourceType, id: string, parentId: string | 
       return `${API_BASE}/workspaces/${e(id)}/budget`;
     case 'provider_access':
       return `${API_BASE}/workspaces/${e(id)}/provider-access`;
+    case 'routing':
+      return `${API_BASE}/workspaces/${e(id)}/routing`;
+    case 'guardrails':
+      return `${API_BASE}/workspaces/${e(id)}/guardrails`;
   }
 }
 
 /** Parses a resource path back into (type, id, parentId); null when it names no resource. */
 export function parseResourcePath(path: string): { type: ResourceType; id: string; parentId: string | null } | null {
-  const m = /^\/v1\/(members|provider-keys|workspaces)\/([^/]+)(?:\/(members|keys|model-grants|budget|provider-access)(?:\/([^/]+))?)?$/.exec(path);
+  const m = /^\/v1\/(members|provider-keys|workspaces)\/([^/]+)(?:\/(members|keys|model-grants|budget|provider-access|routing|guardrails)(?:\/([^/]+))?)?$/.exec(path);
   if (!m) return null;
   const [, top, rawId, sub, rawChild] = m;
   const id = decodeURIComponent(rawId!);
@@ -223,7 +275,7 @@ export function parseResourcePath(path: string): { type: ResourceType; id: strin
     return { type: sub === 'members' ? 'workspace_member' : 'api_key', id: decodeURIComponent(rawChild), parentId: id };
   }
   if (rawChild !== undefined) return null;
-  const type = sub === 'model-grants' ? 'model_grants' : sub === 'budget' ? 'budget' : 'provider_access';
+  const type = sub === 'model-grants' ? 'model_grants' : sub === 'budget' ? 'budget' : sub === 'routing' ? 'routing' : sub === 'guardrails' ? 'guardrails' : 'provider_access';
   return { type, id, parentId: id };
 }
 
@@ -237,6 +289,8 @@ export const resourceIdSchemas: Record<ResourceType, z.ZodString> = {
   budget: workspaceIdSchema,
   provider_access: workspaceIdSchema,
   api_key: keyIdSchema,
+  routing: workspaceIdSchema,
+  guardrails: workspaceIdSchema,
 };
 
 // ---- Discovery -------------------------------------------------------------------------------

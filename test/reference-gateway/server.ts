@@ -534,14 +534,28 @@ export async function startReferenceGateway(options: ReferenceGatewayOptions): P
       return;
     }
     const grants = store.get('model_grants', '', key.parent_id!)?.data.grants as Record<string, unknown> | undefined;
-    if (!grants || !(request.data.model in grants)) {
+    // A route alias (the workspace's `routing` document) serves with its first granted target in
+    // listed order, nested aliases followed (at most 5 deep); the reference server never fails over.
+    const routes = (store.get('routing', '', key.parent_id!)?.data.routes ?? {}) as Record<string, { targets: { target: string }[] }>;
+    const resolve = (name: string, depth: number): string | null => {
+      const route = routes[name];
+      if (!route) return grants && name in grants ? name : null;
+      if (depth > 5) return null;
+      for (const t of route.targets) {
+        const found = resolve(t.target, depth + 1);
+        if (found) return found;
+      }
+      return null;
+    };
+    const servedModel = resolve(request.data.model, 0);
+    if (!grants || servedModel === null) {
       send(res, problem(403, 'model-not-granted', { detail: `Model ${request.data.model} is not granted to this key's workspace` }));
       return;
     }
     const promptChars = JSON.stringify(request.data.messages ?? []).length;
     const content = 'This is a canned answer from the Gatehouse reference gateway.';
     const tokens = { requests: 1, input: Math.max(1, Math.ceil(promptChars / 4)), output: Math.ceil(content.length / 4), cached: 0 };
-    const record = usageRecord(key, request.data.model, at, tokens);
+    const record = usageRecord(key, servedModel, at, tokens);
     store.transaction(() => store.insertUsage(record));
     send(
       res,
@@ -549,7 +563,7 @@ export async function startReferenceGateway(options: ReferenceGatewayOptions): P
         id: `chatcmpl-${record.id.slice(6)}`,
         object: 'chat.completion',
         created: Math.floor(at.getTime() / 1000),
-        model: request.data.model,
+        model: servedModel,
         choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
         usage: { prompt_tokens: tokens.input, completion_tokens: tokens.output, total_tokens: tokens.input + tokens.output },
       }),

@@ -275,6 +275,32 @@ const EXPECTED: Record<number, { tables: string[]; indexes: string[]; triggers: 
     triggers: [],
     check: (db) => expect(db.prepare('SELECT COUNT(*) FROM usage_totals').pluck().get()).toBe(0),
   },
+  // Workspace runtime policy (issue #14): routes and guardrails, all owned by their workspace.
+  14: {
+    tables: ['guardrail_defaults', 'workspace_guardrails', 'workspace_routes', 'workspace_routing'],
+    indexes: [],
+    triggers: [],
+    check: (db) => {
+      db.prepare(`INSERT INTO workspaces (id, name, name_key, environment, region, status, owner, created_at, updated_at) VALUES ('ws-p', 'P', 'p', 'production', 'global', 'active', 'o', 't', 't')`).run();
+      const insertRoute = db.prepare(
+        `INSERT INTO workspace_routes (workspace_id, alias, strategy, targets_json, retries, timeout_ms, failover_on_json, expected_rpm, created_at, updated_at)
+         VALUES ('ws-p', ?, ?, ?, 1, 30000, '[]', NULL, 't', 't')`,
+      );
+      insertRoute.run('chat', 'priority', '[{"target":"gpt-4o","weight":1}]');
+      expect(() => insertRoute.run('chat', 'priority', '[{"target":"gpt-4o","weight":1}]')).toThrow(/UNIQUE|PRIMARY/);
+      expect(() => insertRoute.run('b', 'random', '[{"target":"gpt-4o","weight":1}]')).toThrow(/CHECK/);
+      expect(() => insertRoute.run('c', 'priority', '[]')).toThrow(/CHECK/); // at least one target
+      db.prepare("INSERT INTO workspace_routing (workspace_id, version, updated_at) VALUES ('ws-p', 1, 't')").run();
+      const guard = db.prepare("INSERT INTO workspace_guardrails (workspace_id, inherits, policy_json, version, updated_at) VALUES ('ws-p', ?, ?, 1, 't')");
+      expect(() => guard.run(0, null)).toThrow(/CHECK/); // its own policy needs one
+      guard.run(1, null);
+      expect(() => db.prepare("INSERT INTO guardrail_defaults (id, policy_json, version, updated_at) VALUES (2, '{}', 1, 't')").run()).toThrow(/CHECK/);
+      db.exec("DELETE FROM workspaces WHERE id = 'ws-p'");
+      for (const table of ['workspace_routes', 'workspace_routing', 'workspace_guardrails']) {
+        expect(db.prepare(`SELECT COUNT(*) FROM ${table}`).pluck().get(), table).toBe(0); // they belong to the workspace
+      }
+    },
+  },
 };
 
 describe('each migration', () => {

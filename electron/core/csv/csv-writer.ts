@@ -31,6 +31,9 @@ import { type CsvValue, formatCell, formatNumber, neutralizeCell } from './csv-c
 
 export type { CsvValue } from './csv-cells';
 
+/** Records a source rendered itself: their CSV text, or its UTF-8 bytes (e.g. from a worker thread), each record ending in CRLF. */
+export type PreformattedCsv = { text: string; rows: number } | { bytes: Uint8Array; rows: number };
+
 export type CsvColumn<Row> = {
   /** Header text. Emitted quoted when needed and neutralised like any string. */
   header: string;
@@ -66,12 +69,12 @@ export type WriteCsvFileOptions<Row> = {
   progressEvery?: number;
   /**
    * Fast path for sources that render records themselves (e.g. SQLite concatenating the cells of
-   * a page of records): returns the complete text of `rows` records, each ending in CRLF, or
-   * undefined to format the item as one row through `columns`. The caller guarantees the text is
-   * byte-identical to what `columns` would produce for those records (see the usage raw export
-   * and its equivalence property test).
+   * a page of records): returns the complete text (or UTF-8 bytes) of `rows` records, each ending
+   * in CRLF, or undefined to format the item as one row through `columns`. The caller guarantees
+   * the text is byte-identical to what `columns` would produce for those records (see the usage
+   * raw export and its equivalence property test). Bytes are written as they are, never copied.
    */
-  preformatted?: (item: Row) => { text: string; rows: number } | undefined;
+  preformatted?: (item: Row) => PreformattedCsv | undefined;
   /**
    * Awaited before each batch (~64 KiB) is handed to the file: a job's `checkpoint()`, which
    * yields the event loop (other requests are answered between batches) and throws once the job
@@ -256,11 +259,11 @@ export async function writeCsvFile<Row>(opts: WriteCsvFileOptions<Row>): Promise
     }
   };
 
-  const flush = async (text: string, count: number): Promise<void> => {
+  const flush = async (text: string | Uint8Array, count: number): Promise<void> => {
     if (pending !== undefined) await pending;
     if (checkpoint !== undefined) await checkpoint();
     if (signal?.aborted) throw abortError(signal);
-    const buf = Buffer.from(text, 'utf8');
+    const buf = typeof text === 'string' ? Buffer.from(text, 'utf8') : Buffer.from(text.buffer, text.byteOffset, text.byteLength);
     pending = writeFully(buf);
     pending.catch(noop); // observed later; avoid an unhandled rejection meanwhile
     bytes += buf.length;
@@ -301,9 +304,14 @@ export async function writeCsvFile<Row>(opts: WriteCsvFileOptions<Row>): Promise
         if (block === undefined) {
           text += formatRow(r.value);
           count++;
-        } else {
+        } else if ('text' in block) {
           text += block.text;
           count += block.rows;
+        } else {
+          if (text.length > 0) await flush(text, count);
+          text = '';
+          count = 0;
+          await flush(block.bytes, block.rows);
         }
         if (text.length >= BATCH_CHARS) {
           await flush(text, count);
@@ -327,8 +335,19 @@ export async function writeCsvFile<Row>(opts: WriteCsvFileOptions<Row>): Promise
           break;
         }
         if (signal?.aborted) throw abortError(signal);
-        text += formatRow(r.value);
-        count++;
+        const block = preformatted?.(r.value);
+        if (block === undefined) {
+          text += formatRow(r.value);
+          count++;
+        } else if ('text' in block) {
+          text += block.text;
+          count += block.rows;
+        } else {
+          if (text.length > 0) await flush(text, count);
+          text = '';
+          count = 0;
+          await flush(block.bytes, block.rows);
+        }
         if (text.length >= BATCH_CHARS) {
           await flush(text, count);
           text = '';

@@ -8,6 +8,8 @@ import { createMemberRepository } from '../store/member-repository';
 import { createModelRepository } from '../store/model-repository';
 import { createProviderKeyRepository } from '../store/provider-key-repository';
 import { createRemoteRepository } from '../store/remote-repository';
+import { createRoutingRepository } from '../store/routing-repository';
+import { createGuardrailRepository } from '../store/guardrail-repository';
 import { createSyncLocalRepository } from '../store/sync-local-repository';
 import { createSyncRepository } from '../store/sync-repository';
 import { createSyncUsageRepository } from '../store/sync-usage-repository';
@@ -16,6 +18,7 @@ import { createUsageRepository } from '../store/usage-repository';
 import { createWorkspaceRepository } from '../store/workspace-repository';
 import { createAppService } from './app-service';
 import { createAuditService } from './audit-service';
+import { createBackupService, type StoreControl } from './backup-service';
 import { createBudgetService } from './budget-service';
 import { createExportService } from './export-service';
 import { createKeyService } from './key-service';
@@ -24,6 +27,9 @@ import { createModelCatalogService } from './model-catalog-service';
 import { createModelGrantService } from './model-grant-service';
 import { createModelLimitChecker } from './model-limit-checker';
 import { createProviderKeyService, secretContext } from './provider-key-service';
+import { createRoutingService } from './routing-service';
+import { createGuardrailService } from './guardrail-service';
+import { createPatternRunner } from './guardrail-pattern-runner';
 import { createRemoteAdapterFactory, createRemoteService, remoteCredentialContext } from './remote-service';
 import { createSecretProtection } from './secret-box';
 import { createSyncService } from './sync-service';
@@ -46,6 +52,10 @@ export interface CoreServicesOptions {
   logError?: ((context: string, error: unknown) => void) | undefined;
   /** Test hook for crash tests: `<crash point>:<n>` kills this process there (see sync-engine). */
   syncCrashAt?: string | undefined;
+  /** better-sqlite3's binding for this runtime (the backup service opens archive copies with it). */
+  nativeBinding?: string | undefined;
+  /** The core's close/reopen path around a restore; absent: restores are refused. */
+  store?: StoreControl | undefined;
 }
 
 /**
@@ -64,6 +74,7 @@ export function createCoreServices(ctx: CoreServiceContext, options: CoreService
     usage: createUsageRepository(db),
     usageExport: createUsageExportRepository(db),
     budgets: createBudgetRepository(db),
+    routing: createRoutingRepository(db),
   };
   // Audit entries name the laptop's user as a member (editable in Settings).
   ctx.setActor(() => repos.members.getLocal()?.name ?? ctx.settings.get().localUserName ?? 'Local admin');
@@ -111,7 +122,10 @@ export function createCoreServices(ctx: CoreServiceContext, options: CoreService
     keys: createKeyService(ctx, repos.keys, repos.workspaces),
     audit: createAuditService(repos.audit),
     catalog: createModelCatalogService(repos.models),
-    grants: createModelGrantService(ctx, repos.models, repos.workspaces),
+    // A grant a route targets cannot be removed (issue #14): the grant editor asks routing.
+    grants: createModelGrantService(ctx, repos.models, repos.workspaces, { routesUsingModel: repos.routing.routesUsingModel }),
+    routing: createRoutingService(ctx, repos.routing, repos.models, repos.workspaces),
+    guardrails: createGuardrailService(ctx, createGuardrailRepository(db), repos.workspaces, createPatternRunner()),
     limitChecker: createModelLimitChecker(repos.models, repos.workspaces, repos.keys, ctx.now),
     providerKeys,
     // Remotes (issue #10, helper B): local configuration, credential sealed like provider secrets.
@@ -121,10 +135,23 @@ export function createCoreServices(ctx: CoreServiceContext, options: CoreService
     exports: createExportService(
       ctx,
       { workspaces: repos.workspaces, keys: repos.keys, budgets: repos.budgets, audit: repos.audit, usage, usageExport: repos.usageExport },
-      { jobs: options.jobs, capabilities: options.capabilities },
+      { jobs: options.jobs, capabilities: options.capabilities, nativeBinding: options.nativeBinding },
     ),
     jobs: options.jobs,
     sync: createSyncService(ctx, { repo: syncRepo, engine: syncEngine, remotes, jobs: options.jobs }),
+    backup: createBackupService(ctx, {
+      dataDir: options.dataDir,
+      databasePath: options.databasePath,
+      appVersion: options.appVersion,
+      jobs: options.jobs,
+      capabilities: options.capabilities,
+      nativeBinding: options.nativeBinding,
+      store: options.store,
+      sealedCounts: () => ({
+        keyFile: repos.providerKeys.idsSealedWith('local-key-file').length + remoteRepo.idsSealedWith('local-key-file').length,
+        osKeychain: repos.providerKeys.idsSealedWith('os-keychain').length + remoteRepo.idsSealedWith('os-keychain').length,
+      }),
+    }),
   };
   // Imports a crash interrupted resume as jobs (a plain read first: nothing to do, nothing written).
   // A one-shot door (a CLI read) opts out: it would close before the job ends and wait for it.

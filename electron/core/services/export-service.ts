@@ -9,7 +9,7 @@ import type { KeyRepository } from '../store/key-repository';
 import type { UsageExportRepository } from '../store/usage-export-repository';
 import type { WorkspaceRepository } from '../store/workspace-repository';
 import { runExportJob } from './export-jobs';
-import { auditExport, keysExport, usageRawExport, usageReportExport, workspacesExport, type AnyExportSource, type AuditPages } from './export-sources';
+import { auditExport, keysExport, usageRawExport, usageReportExport, workspacesExport, type AnyExportSource, type AuditPages, type UsageRawParallelism } from './export-sources';
 import type { ServiceContext } from './service-context';
 import type { UsageService } from './usage-service';
 
@@ -28,6 +28,10 @@ export interface ExportServiceOptions {
   jobs: JobRunner;
   /** Where the door saves files (chooseSavePath) and whether it hands them out as downloads. */
   capabilities?: HostCapabilities | undefined;
+  /** better-sqlite3's binding for this runtime: the raw usage export's reader threads open the store with it. */
+  nativeBinding?: string | undefined;
+  /** Reader threads for the raw usage export (default: the machine's parallelism, 1–4; 0: none). */
+  usageExportWorkers?: number | undefined;
 }
 
 /**
@@ -37,6 +41,11 @@ export interface ExportServiceOptions {
  */
 export function createExportService(ctx: ServiceContext, deps: ExportServiceDeps, options: ExportServiceOptions) {
   const today = () => ctx.now().toISOString().slice(0, 10);
+  // Reader threads need the store's file (an in-memory store has none).
+  const parallelism = (): UsageRawParallelism | undefined =>
+    ctx.db.memory || options.usageExportWorkers === 0
+      ? undefined
+      : { file: ctx.db.name, nativeBinding: options.nativeBinding, ...(options.usageExportWorkers ? { workers: options.usageExportWorkers } : {}) };
 
   const sourceFor = (input: ParsedInput<'exports:start'>): { source: AnyExportSource; label: string } => {
     switch (input.kind) {
@@ -52,7 +61,7 @@ export function createExportService(ctx: ServiceContext, deps: ExportServiceDeps
         return { source: keysExport(keys, workspace, today()), label: `Export API keys of ${workspace.name}` };
       }
       case 'usage-raw':
-        return { source: usageRawExport(deps.usageExport, input.from, input.to), label: `Export usage records ${input.from} – ${input.to}` };
+        return { source: usageRawExport(deps.usageExport, input.from, input.to, parallelism()), label: `Export usage records ${input.from} – ${input.to}` };
       case 'usage-report':
         // Computed now, from the same service as `usage:report`, so the file equals the page.
         return {

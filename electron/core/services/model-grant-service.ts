@@ -34,7 +34,13 @@ export function validateGrants(grants: GrantInput[], models: ModelRepository): M
   return catalog;
 }
 
-export function createModelGrantService(ctx: ServiceContext, models: ModelRepository, workspaces: WorkspaceRepository) {
+export function createModelGrantService(
+  ctx: ServiceContext,
+  models: ModelRepository,
+  workspaces: WorkspaceRepository,
+  /** Routes that target a model (model routing); a grant they use cannot be removed. */
+  usage: { routesUsingModel(workspaceId: string, modelId: string): string[] } = { routesUsingModel: () => [] },
+) {
   const nowIso = () => ctx.now().toISOString();
 
   const requireWorkspace = (id: string, path = 'workspaceId') => {
@@ -133,6 +139,14 @@ export function createModelGrantService(ctx: ServiceContext, models: ModelReposi
           const summary = { added: 0, removed: 0, changed: 0 };
           for (const [modelId, existing] of current) {
             if (wanted.has(modelId)) continue;
+            const routes = usage.routesUsingModel(input.workspaceId, modelId);
+            if (routes.length > 0) {
+              throw AppError.field(
+                'E_CONFLICT',
+                'grants',
+                `${existing.displayName} (${modelId}) is a target of route ${routes.join(', ')}; remove it from ${routes.length === 1 ? 'that route' : 'those routes'} first`,
+              );
+            }
             models.deleteGrant(input.workspaceId, modelId);
             before[modelId] = limitsOf(existing);
             summary.removed += 1;

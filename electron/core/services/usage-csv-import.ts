@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import type { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { CsvError, parse } from 'csv-parse';
 import { AppError, type FieldIssue } from '../../../shared/contract/errors';
 import { parseStrictTimestamp } from '../../../shared/domain/timestamps';
@@ -45,6 +47,134 @@ function headerIndex(header: string[]): { index: Record<Column, number>; width: 
 }
 
 /**
+ * Lines of at most this many bytes can take the plain path: far below MAX_RECORD_CHARS, so the
+ * plain path never has to reproduce csv-parse's record-size error.
+ */
+const PLAIN_MAX_LINE_BYTES = MAX_RECORD_CHARS / 4;
+const SCAN_CHUNK_BYTES = 1024 * 1024;
+
+/**
+ * Whether `file` can be read by `readPlainUsageCsv` with the same outcome as csv-parse: no `"`
+ * anywhere (so no quoted field), one kind of line break throughout (only LF, or only CRLF: no lone
+ * CR, no LF without its CR; csv-parse takes the first break it meets as the record delimiter), and
+ * no line longer than PLAIN_MAX_LINE_BYTES. One read of the file with native byte searches
+ * (`indexOf`), ~5 % of a checking pass.
+ */
+export async function isPlainUsageCsvFile(file: string, chunkBytes = SCAN_CHUNK_BYTES): Promise<boolean> {
+  const handle = await fs.promises.open(file, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(chunkBytes);
+    let lineBytes = 0; // bytes of the current line so far
+    let crlf: boolean | null = null; // the file's kind of line break, once seen
+    let pendingCr = false; // the previous chunk ended with CR
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, chunkBytes, null);
+      if (bytesRead === 0) return !pendingCr; // a CR as the file's last byte is a lone CR
+      const chunk = bytesRead === chunkBytes ? buffer : buffer.subarray(0, bytesRead);
+      if (chunk.indexOf(0x22) !== -1) return false;
+      let start = 0;
+      if (pendingCr) {
+        if (chunk[0] !== 0x0a) return false;
+      }
+      for (let lf = chunk.indexOf(0x0a); lf !== -1; lf = chunk.indexOf(0x0a, lf + 1)) {
+        const withCr = lf > 0 ? chunk[lf - 1] === 0x0d : pendingCr;
+        if (crlf === null) crlf = withCr;
+        else if (crlf !== withCr) return false;
+        lineBytes += lf - start;
+        if (lineBytes > PLAIN_MAX_LINE_BYTES) return false;
+        lineBytes = 0;
+        start = lf + 1;
+      }
+      lineBytes += chunk.length - start;
+      if (lineBytes > PLAIN_MAX_LINE_BYTES) return false;
+      // Every CR must be the first half of a CRLF (in an LF file there is none at all).
+      for (let cr = chunk.indexOf(0x0d); cr !== -1; cr = chunk.indexOf(0x0d, cr + 1)) {
+        if (crlf === false) return false;
+        if (cr + 1 < chunk.length && chunk[cr + 1] !== 0x0a) return false;
+      }
+      pendingCr = chunk[chunk.length - 1] === 0x0d;
+      if (pendingCr && crlf === false) return false;
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * The plain path: the same records, problems and line numbers as `readUsageCsv`, for files that
+ * `isPlainUsageCsvFile` accepted (no quotes, one kind of line break), by splitting lines and cells
+ * instead of running csv-parse's state machine (~6× faster). Yields batches (one per read chunk).
+ */
+export async function* readPlainUsageCsv(input: Readable, progress: UsageCsvProgress = { rowsChecked: 0, problems: 0 }): AsyncGenerator<Array<UsageRecord | null>> {
+  const decoder = new StringDecoder('utf8');
+  const issues: FieldIssue[] = [];
+  const report = (message: string) => {
+    progress.problems += 1;
+    if (issues.length < MAX_REPORTED_ISSUES) issues.push({ path: 'csv', message });
+  };
+  let columns: ReturnType<typeof headerIndex> | null = null;
+  let carry = '';
+  let line = 0; // line number of the last complete line
+  let first = true;
+  let crlf: boolean | null = null; // the file's line break, from its first LF (the scan checked they are all alike)
+  const lines = function* (text: string, final: boolean): Generator<string> {
+    let start = 0;
+    for (let lf = text.indexOf('\n'); lf !== -1; lf = text.indexOf('\n', lf + 1)) {
+      crlf ??= lf > 0 && text.charCodeAt(lf - 1) === 0x0d;
+      yield text.slice(start, crlf ? lf - 1 : lf);
+      start = lf + 1;
+    }
+    carry = text.slice(start);
+    if (final && carry.length > 0) {
+      const last = carry;
+      carry = '';
+      yield last;
+    }
+  };
+  const take = (text: string, final: boolean): Array<UsageRecord | null> => {
+    const batch: Array<UsageRecord | null> = [];
+    for (const content of lines(text, final)) {
+      line += 1;
+      if (content.length === 0) continue; // skip_empty_lines
+      const record = content.split(',');
+      if (!columns) {
+        columns = headerIndex(record);
+        continue;
+      }
+      batch.push(checkRow(record, line, columns, report));
+      progress.rowsChecked += 1;
+    }
+    return batch;
+  };
+  try {
+    for await (const chunk of input as AsyncIterable<Buffer>) {
+      let text = carry + decoder.write(chunk);
+      if (first && text.length > 0) {
+        first = false;
+        if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // bom: true
+      }
+      const batch = take(text, false);
+      if (batch.length > 0) yield batch;
+    }
+    let rest = carry + decoder.end();
+    if (first && rest.charCodeAt(0) === 0xfeff) rest = rest.slice(1);
+    const batch = take(rest, true);
+    if (batch.length > 0) yield batch;
+  } finally {
+    input.destroy();
+  }
+  if (!columns) throw AppError.field('E_VALIDATION', 'csv', 'line 1: the file has no header row');
+  failOnProblems(progress, issues);
+}
+
+function failOnProblems(progress: UsageCsvProgress, issues: FieldIssue[]): void {
+  if (progress.problems > 0) {
+    const more = progress.problems > issues.length ? ` (first ${issues.length} shown)` : '';
+    throw new AppError('E_VALIDATION', `${progress.problems} problem${progress.problems === 1 ? '' : 's'} in the file${more}; nothing was imported`, issues);
+  }
+}
+
+/**
  * Streams a usage CSV (header row with the documented columns, any order) and validates every
  * row, holding one row at a time. Yields each data row's record, or null when the row has
  * problems; once the file is read, any problem fails it with E_VALIDATION and issues
@@ -80,10 +210,32 @@ export async function* readUsageCsv(input: Readable, progress: UsageCsvProgress 
     input.destroy();
   }
   if (!columns) throw AppError.field('E_VALIDATION', 'csv', 'line 1: the file has no header row');
-  if (progress.problems > 0) {
-    const more = progress.problems > issues.length ? ` (first ${issues.length} shown)` : '';
-    throw new AppError('E_VALIDATION', `${progress.problems} problem${progress.problems === 1 ? '' : 's'} in the file${more}; nothing was imported`, issues);
+  failOnProblems(progress, issues);
+}
+
+/**
+ * The file's rows in batches, through the plain path when `isPlainUsageCsvFile` allows it and
+ * csv-parse otherwise (same records, problems and line numbers; see the property test).
+ */
+export async function* readUsageCsvFile(file: string, progress: UsageCsvProgress, readChunkBytes: number): AsyncGenerator<Array<UsageRecord | null>> {
+  if (await isPlainUsageCsvFile(file)) {
+    yield* readPlainUsageCsv(fs.createReadStream(file, { highWaterMark: readChunkBytes }), progress);
+    return;
   }
+  let batch: Array<UsageRecord | null> = [];
+  try {
+    for await (const record of readUsageCsv(fs.createReadStream(file, { highWaterMark: readChunkBytes }), progress)) {
+      batch.push(record);
+      if (batch.length >= 256) {
+        yield batch;
+        batch = [];
+      }
+    }
+  } catch (error) {
+    if (batch.length > 0) yield batch; // the rows read before the failure, as the plain path yields them
+    throw error;
+  }
+  if (batch.length > 0) yield batch;
 }
 
 /** One data row: its record, or null after reporting each problem as `line N: column: message`. */

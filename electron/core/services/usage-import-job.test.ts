@@ -77,6 +77,11 @@ describe('usage import job', { timeout: 120_000 }, () => {
     expect(count(core, 'usage_records')).toBe(big.distinctIds + 3000 - alreadyStored);
     const { stored, raw } = dailyRollups(core.db);
     expect(stored).toEqual(raw);
+    // The store totals count each stored record once: the duplicates gave their reservation back.
+    const storeTotals = () => core.db.prepare('SELECT currency, record_count, requests, input_tokens, output_tokens, cached_tokens, cost_micros FROM usage_totals ORDER BY currency').all();
+    const recordSums = `SELECT currency, COUNT(*) AS record_count, SUM(requests) AS requests, SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens,
+      SUM(cached_tokens) AS cached_tokens, SUM(cost_micros) AS cost_micros FROM usage_records GROUP BY currency ORDER BY currency`;
+    expect(storeTotals()).toEqual(core.db.prepare(recordSums).all());
     expect(count(core, 'usage_import_rows') + count(core, 'usage_imports')).toBe(0);
     expect(importAudits(core)).toEqual([
       { rows: 3000, inserted: 3000, duplicates: 0 },
@@ -96,6 +101,7 @@ describe('usage import job', { timeout: 120_000 }, () => {
     expect(after.usage_records).toEqual(before.usage_records);
     expect(after.usage_daily).toEqual(before.usage_daily);
     expect(after.audit_log).toHaveLength(before.audit_log!.length + 1);
+    expect(storeTotals()).toEqual(core.db.prepare(recordSums).all());
   });
 
   it('a bad row after many staged chunks fails with E_VALIDATION and leaves every table as it was', async () => {

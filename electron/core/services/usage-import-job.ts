@@ -33,7 +33,7 @@ import {
   type UsageRepository,
   type UsageTotalsByCurrency,
 } from '../store/usage-repository';
-import { readUsageCsv, type UsageCsvProgress } from './usage-csv-import';
+import { readUsageCsvFile, type UsageCsvProgress } from './usage-csv-import';
 import type { ServiceContext } from './service-context';
 
 /**
@@ -171,19 +171,23 @@ export function createUsageImports(deps: UsageImportDeps) {
       nextSeq += rows.length;
     };
     job.setMessage('Checking rows');
-    const input = fs.createReadStream(file, { highWaterMark: READ_CHUNK_BYTES });
-    for await (const record of readUsageCsv(input, progress)) {
-      // After the first problem nothing more is staged (it will all be discarded), but every row is still checked.
-      if (record && progress.problems === 0) {
-        batch.push(record);
-        addToCurrency(totals, record.currency, record);
+    // A file without quotes takes the plain path (same records and problems, see usage-csv-import.ts).
+    for await (const records of readUsageCsvFile(file, progress, READ_CHUNK_BYTES)) {
+      for (const record of records) {
+        // After the first problem nothing more is staged (it will all be discarded), but every row is still checked.
+        if (record && progress.problems === 0) {
+          batch.push(record);
+          addToCurrency(totals, record.currency, record);
+        }
+        if (++sinceFlush >= sizer.rows) {
+          sinceFlush = 0;
+          flush();
+          job.progress(progress.rowsChecked, null);
+          await job.checkpoint();
+          lastYield = performance.now();
+        }
       }
-      const full = ++sinceFlush >= sizer.rows;
-      if (full) {
-        sinceFlush = 0;
-        flush();
-      }
-      if (full || performance.now() - lastYield >= YIELD_EVERY_MS) {
+      if (performance.now() - lastYield >= YIELD_EVERY_MS) {
         job.progress(progress.rowsChecked, null);
         await job.checkpoint();
         lastYield = performance.now();
@@ -249,16 +253,12 @@ export function createUsageImports(deps: UsageImportDeps) {
       const size = sizer.rows;
       // Timed with its commit: what the write lock is held for.
       const step = await retryWhileBusy(() => sizer.timed(size, () => ctx.write(() => {
-        const chunk = usage.stagedRows(id, appliedSeq, size);
-        let counts = { inserted: 0, duplicates: 0 };
-        let last = appliedSeq;
-        if (chunk.length > 0) {
-          // IDs already stored — earlier imports, or earlier in this file — are skipped and counted; the rollup only adds inserted rows.
-          counts = usage.insertBatch(chunk, { reserved: true });
-          last = chunk[chunk.length - 1]!.seq;
-          if (!usage.markStagedApplied(id, beat(owner), last, counts)) throw lostImport();
-        }
-        const finished = chunk.length < size;
+        // IDs already stored — earlier imports, or earlier in this file — are skipped and counted; the rollup only adds inserted rows.
+        const moved = usage.applyStagedChunk(id, appliedSeq, size);
+        const counts = { inserted: moved.inserted, duplicates: moved.duplicates };
+        const last = moved.last;
+        if (moved.rows > 0 && !usage.markStagedApplied(id, beat(owner), last, counts)) throw lostImport();
+        const finished = moved.rows < size;
         if (finished) {
           const totals = { rows, inserted: inserted + counts.inserted, duplicates: duplicates + counts.duplicates };
           ctx.record({

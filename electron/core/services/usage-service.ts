@@ -1,7 +1,7 @@
 import type { ParsedInput } from '../../../shared/contract/contract';
 import { AppError } from '../../../shared/contract/errors';
 import type { UsageReport, UsageReportRow } from '../../../shared/contract/usage-schemas';
-import { addDays, bucketsBetween, USAGE_AMOUNT_FIELDS, USAGE_REPORT_MAX_ROWS, USAGE_TOTAL_MAX, utcDay, type UsageBucket, type UsageGroupBy } from '../../../shared/domain/usage-rules';
+import { addDays, bucketCount, bucketsBetween, USAGE_AMOUNT_FIELDS, USAGE_REPORT_MAX_ROWS, USAGE_TOTAL_MAX, utcDay, type UsageBucket, type UsageGroupBy } from '../../../shared/domain/usage-rules';
 import { JobCancelledError, type JobRunner } from '../jobs/job-runner';
 import type { KeyRepository } from '../store/key-repository';
 import type { ModelRepository } from '../store/model-repository';
@@ -183,8 +183,12 @@ export function createUsageService(
      * store keeps each currency's totals within 2^53 − 1 (usage-repository's store totals).
      */
     report(query: UsageReportQuery): UsageReport {
+      if (bucketCount(query.from, query.to, query.bucket) > USAGE_REPORT_MAX_ROWS) {
+        throw AppError.field('E_LIMIT', 'to', `The range has more than ${USAGE_REPORT_MAX_ROWS.toLocaleString('en-US')} ${query.bucket}s; use a shorter range or a coarser bucket`);
+      }
       const full: UsageRollupQuery = { workspaceIds: [], modelIds: [], keyIds: [], ...query };
       const raw = usage.rollupReport(full);
+      const buckets = bucketsBetween(query.from, query.to, query.bucket);
       if (raw.length > USAGE_REPORT_MAX_ROWS) {
         throw new AppError('E_LIMIT', `The report has ${raw.length.toLocaleString('en-US')} rows (at most ${USAGE_REPORT_MAX_ROWS.toLocaleString('en-US')}); use a shorter range, a coarser bucket or filters`);
       }
@@ -209,7 +213,7 @@ export function createUsageService(
       return {
         rows,
         totals: [...totals.values()].sort((a, b) => a.currency.localeCompare(b.currency)),
-        buckets: bucketsBetween(query.from, query.to, query.bucket),
+        buckets,
       };
     },
 

@@ -17,6 +17,9 @@ import { ENVIRONMENTS, WORKSPACE_STATUSES, workspaceNameKey } from '../../../sha
 import type { Db } from './database';
 import { emailKey } from './member-repository';
 import { canonicalJson } from '../../../shared/domain/canonical-json';
+import { DEFAULT_GUARDRAIL_POLICY } from '../../../shared/domain/guardrail-rules';
+import { createGuardrailRepository, guardrailsFromWire, guardrailsToWire, type WireGuardrails } from './guardrail-repository';
+import { createRoutingRepository, routeFromWire, routeToWire, type WireRoute } from './routing-repository';
 
 /**
  * Gatehouse's local state as sync sees it: every syncable resource in the canonical shape of the
@@ -88,6 +91,8 @@ export const LOCAL_ONLY_FIELDS: Record<ResourceType, readonly string[]> = {
   budget: [],
   provider_access: [],
   api_key: [],
+  routing: [],
+  guardrails: [],
 };
 
 /** The audit entity type each resource has in the local domain (as the services record it). */
@@ -100,6 +105,8 @@ export const LOCAL_ENTITY_TYPES: Record<ResourceType, string> = {
   budget: 'workspace_budget',
   provider_access: 'workspace_provider_access',
   api_key: 'api_key',
+  routing: 'workspace_routes',
+  guardrails: 'workspace_guardrails',
 };
 
 const PLACEHOLDER_PREFIX = 'remote:';
@@ -488,6 +495,48 @@ export function createSyncLocalRepository(db: Db) {
       pristine: k.version === 1 && !wasEdited(scope, 'provider_key', k.id),
     }));
 
+  // Model routes (issue #14): one `routing` document per workspace that ever saved routes.
+  const routing = createRoutingRepository(db);
+  const readRouting = (id: string | null, scope: ReadScope): LocalResource[] => {
+    const versions = routing.versions();
+    const routes = id === null ? routing.allRoutes() : new Map([[id, routing.routesOf(id)]]);
+    const workspaceIds = [...new Set([...versions.keys(), ...[...routes].filter(([, list]) => list.length > 0).map(([ws]) => ws)])]
+      .filter((ws) => (id === null || ws === id) && scope.names.has(ws));
+    return workspaceIds.map((workspaceId) => {
+      const name = scope.names.get(workspaceId)!;
+      const version = versions.get(workspaceId);
+      return {
+        type: 'routing',
+        id: workspaceId,
+        parentId: workspaceId,
+        data: { routes: sortedRecord((routes.get(workspaceId) ?? []).map((r) => [r.alias, routeToWire(r)])) },
+        label: `model routes of ${quoted(name)}`,
+        workspaceName: name,
+        pristine: version === undefined || version === 1,
+      };
+    });
+  };
+
+  // Guardrails (issue #14): one `guardrails` document per workspace that ever saved its own setting.
+  const guardrails = createGuardrailRepository(db);
+  const readGuardrails = (id: string | null, scope: ReadScope): LocalResource[] => {
+    const rows = id === null ? guardrails.allWorkspaces() : [guardrails.workspace(id)].filter((r) => r !== null);
+    return rows
+      .filter((r) => scope.names.has(r.workspaceId))
+      .map((r) => {
+        const name = scope.names.get(r.workspaceId)!;
+        return {
+          type: 'guardrails',
+          id: r.workspaceId,
+          parentId: r.workspaceId,
+          data: guardrailsToWire(r.inherits, r.policy),
+          label: `guardrails of ${quoted(name)}`,
+          workspaceName: name,
+          pristine: r.version === 1,
+        };
+      });
+  };
+
   const readType = (type: ResourceType, id: string | null, parentId: string | null, scope: ReadScope): LocalResource[] => {
     switch (type) {
       case 'workspace':
@@ -506,6 +555,10 @@ export function createSyncLocalRepository(db: Db) {
         return readWorkspaceMembers(parentId, id, scope);
       case 'provider_key':
         return readProviderKeys(id, scope);
+      case 'routing':
+        return readRouting(id, scope);
+      case 'guardrails':
+        return readGuardrails(id, scope);
     }
   };
 
@@ -793,6 +846,43 @@ export function createSyncLocalRepository(db: Db) {
     for (const [keyId, mode] of storable) if (current.get(keyId) !== mode) insertAccessEntry.run(workspaceId, keyId, vendors.get(keyId)!, mode, meta.at);
   };
 
+  const applyRouting = (workspaceId: string, data: Record<string, unknown> | null, before: LocalResource | null, meta: PullMeta) => {
+    if (data === null) {
+      if (workspaceExists.get(workspaceId) !== undefined) routing.clear(workspaceId);
+      return;
+    }
+    requireWorkspaceForChild('routing', workspaceId, workspaceId);
+    const wanted = data.routes as Record<string, WireRoute>;
+    const current = (before?.data.routes ?? {}) as Record<string, WireRoute>;
+    let writes = 0;
+    for (const alias of Object.keys(current)) {
+      if (!(alias in wanted)) {
+        routing.remove(workspaceId, alias);
+        writes += 1;
+      }
+    }
+    for (const alias of Object.keys(wanted).sort(byCodeUnit)) {
+      const route = routeFromWire(alias, wanted[alias]!);
+      if (!(alias in current)) routing.insert(workspaceId, route, meta.at);
+      else if (canonicalJson(current[alias]) !== canonicalJson(routeToWire(route))) routing.update(workspaceId, route, meta.at);
+      else continue;
+      writes += 1;
+    }
+    // The section's version guards the local editor: bumped when the list changed (or first created).
+    if (writes > 0 || before === null) routing.bumpVersion(workspaceId, meta.at);
+  };
+
+  const applyGuardrails = (workspaceId: string, data: Record<string, unknown> | null, meta: PullMeta) => {
+    if (data === null) {
+      if (workspaceExists.get(workspaceId) !== undefined) guardrails.clearWorkspace(workspaceId);
+      return;
+    }
+    requireWorkspaceForChild('guardrails', workspaceId, workspaceId);
+    // Null sections of an own policy take this laptop's org defaults (the remote's are not synced yet).
+    const wanted = guardrailsFromWire(data as WireGuardrails, guardrails.defaults()?.policy ?? DEFAULT_GUARDRAIL_POLICY);
+    guardrails.saveWorkspace(workspaceId, wanted.inherits, wanted.policy, meta.at);
+  };
+
   const applyApiKey = (id: string, workspaceId: string, data: Record<string, unknown> | null, meta: PullMeta) => {
     const existing = rowsOf<KeyRaw>(keyRows, id)[0];
     if (data === null) {
@@ -908,6 +998,12 @@ export function createSyncLocalRepository(db: Db) {
           break;
         case 'api_key':
           applyApiKey(id, parentId!, data, meta);
+          break;
+        case 'routing':
+          applyRouting(id, data, before, meta);
+          break;
+        case 'guardrails':
+          applyGuardrails(id, data, meta);
           break;
       }
       return result(readOne(type, id, type === 'api_key' ? null : parentId, false), skipped, extraBefore);

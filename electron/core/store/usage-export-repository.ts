@@ -37,6 +37,12 @@ const RAW_LINE_SQL = `id || ',' || at || ',' || workspace_id || ',' || ifnull(ke
 const PAGE_WHERE = `seq > @after AND seq <= @last AND +at >= @fromIso AND +at < @toIso ORDER BY seq LIMIT ${USAGE_RAW_PAGE_ROWS}`;
 
 /**
+ * One page as [text, count, last seq]: the records' lines joined in `seq` order. The same statement
+ * runs on the core's connection and in the export's worker threads (export-usage-raw-workers.ts).
+ */
+export const USAGE_RAW_PAGE_SQL = `SELECT group_concat(line, '' ORDER BY seq), count(*), max(seq) FROM (SELECT ${RAW_LINE_SQL} AS line, seq FROM usage_records WHERE ${PAGE_WHERE})`;
+
+/**
  * The raw export as one SQL statement, for the benchmark's `sqlite3 -csv` baseline: the same rows
  * in the same order with the same cost formatting (quoting aside, which sqlite3 does itself), and
  * the same access path (the `seq` range of the period, read in rowid order).
@@ -54,9 +60,7 @@ export function usageRawBaselineSql(fromIso: string, toIso: string, firstSeq: nu
  */
 export function createUsageExportRepository(db: Db) {
   const range = db.prepare('SELECT COUNT(*) AS n, MIN(seq) AS first, MAX(seq) AS last FROM usage_records WHERE at >= ? AND at < ?');
-  const page = db
-    .prepare(`SELECT group_concat(line, '' ORDER BY seq), count(*), max(seq) FROM (SELECT ${RAW_LINE_SQL} AS line, seq FROM usage_records WHERE ${PAGE_WHERE})`)
-    .raw(true);
+  const page = db.prepare(USAGE_RAW_PAGE_SQL).raw(true);
   const pageRows = db.prepare(`SELECT ${RAW_COLUMNS}, seq FROM usage_records WHERE ${PAGE_WHERE}`).raw(true);
 
   return {

@@ -282,6 +282,39 @@ export function createUsageRepository(db: Db) {
        FROM usage_import_rows WHERE import_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
   );
   const deleteStagedThrough = db.prepare('DELETE FROM usage_import_rows WHERE import_id = ? AND seq <= ?');
+  // Applying a staged chunk in SQL (see applyStagedChunk): no JS value per row.
+  const STAGED_CHUNK = 'import_id = @id AND seq > @after AND seq <= @last';
+  const stagedChunkEnd = db.prepare(
+    'SELECT count(*) AS rows, max(seq) AS last FROM (SELECT seq FROM usage_import_rows WHERE import_id = @id AND seq > @after ORDER BY seq LIMIT @limit)',
+  );
+  const stagedOverCap = db.prepare(
+    `SELECT id, ${USAGE_AMOUNT_FIELDS.map((f) => `${USAGE_AMOUNT_COLUMNS[f]} > ${USAGE_RECORD_MAX[f]} AS ${f}`).join(', ')} FROM usage_import_rows
+      WHERE ${STAGED_CHUNK} AND (${USAGE_AMOUNT_FIELDS.map((f) => `${USAGE_AMOUNT_COLUMNS[f]} > ${USAGE_RECORD_MAX[f]}`).join(' OR ')}) ORDER BY seq LIMIT 1`,
+  );
+  const lastRecordSeq = db.prepare('SELECT COALESCE(MAX(seq), 0) FROM usage_records').pluck();
+  // In file order, so the first of two rows with one id is the one stored (as insertBatch does); new rows get seq > the previous max.
+  const moveStaged = db.prepare(
+    `INSERT INTO usage_records (id, at, workspace_id, key_id, model_id, requests, input_tokens, output_tokens, cached_tokens, cost_micros, currency)
+     SELECT id, at, workspace_id, key_id, model_id, requests, input_tokens, output_tokens, cached_tokens, cost_micros, currency
+       FROM usage_import_rows WHERE ${STAGED_CHUNK} ORDER BY seq
+     ON CONFLICT (id) DO NOTHING`,
+  );
+  const rollupInserted = db.prepare(
+    `INSERT INTO usage_daily (day, workspace_id, key_id, model_id, currency, record_count, requests, input_tokens, output_tokens, cached_tokens, cost_micros)
+     SELECT substr(at, 1, 10), workspace_id, COALESCE(key_id, ''), model_id, currency, count(*), SUM(requests), SUM(input_tokens), SUM(output_tokens), SUM(cached_tokens), SUM(cost_micros)
+       FROM usage_records WHERE seq > @before GROUP BY 1, 2, 3, 4, 5
+     ON CONFLICT (day, workspace_id, key_id, model_id, currency) DO UPDATE SET
+       record_count = record_count + excluded.record_count,
+       requests = requests + excluded.requests,
+       input_tokens = input_tokens + excluded.input_tokens,
+       output_tokens = output_tokens + excluded.output_tokens,
+       cached_tokens = cached_tokens + excluded.cached_tokens,
+       cost_micros = cost_micros + excluded.cost_micros`,
+  );
+  const CURRENCY_SUMS = `currency, count(*) AS records, SUM(requests) AS requests, SUM(input_tokens) AS inputTokens, SUM(output_tokens) AS outputTokens,
+    SUM(cached_tokens) AS cachedTokens, SUM(cost_micros) AS costMicros`;
+  const stagedByCurrency = db.prepare(`SELECT ${CURRENCY_SUMS} FROM usage_import_rows WHERE ${STAGED_CHUNK} GROUP BY currency`);
+  const insertedByCurrency = db.prepare(`SELECT ${CURRENCY_SUMS} FROM usage_records WHERE seq > @before GROUP BY currency`);
   const deleteStagedChunk = db.prepare(
     'DELETE FROM usage_import_rows WHERE import_id = @id AND seq IN (SELECT seq FROM usage_import_rows WHERE import_id = @id ORDER BY seq LIMIT @limit)',
   );
@@ -390,6 +423,36 @@ export function createUsageRepository(db: Db) {
         upsertDaily.run(d.day, d.workspaceId, d.keyId, d.modelId, d.currency, d.records, d.requests, d.inputTokens, d.outputTokens, d.cachedTokens, d.costMicros);
       }
       return { inserted, duplicates };
+    },
+
+    /**
+     * Moves the next `limit` staged rows after `afterSeq` into the store, as `insertBatch(rows,
+     * { reserved: true })` does for them (same records, rollup, duplicates and released totals),
+     * but in a few statements, without reading the rows into JS. Inside the chunk transaction.
+     */
+    applyStagedChunk(id: number, afterSeq: number, limit: number): { rows: number; last: number; inserted: number; duplicates: number } {
+      if (!db.inTransaction) throw new Error('usage-repository.applyStagedChunk must run inside the chunk transaction');
+      const end = stagedChunkEnd.get({ id, after: afterSeq, limit }) as { rows: number; last: number | null };
+      if (end.rows === 0 || end.last === null) return { rows: 0, last: afterSeq, inserted: 0, duplicates: 0 };
+      const chunk = { id, after: afterSeq, last: end.last };
+      const over = stagedOverCap.get(chunk) as (Record<string, number> & { id: string }) | undefined;
+      if (over) {
+        const field = USAGE_AMOUNT_FIELDS.find((f) => over[f] === 1)!;
+        throw new AppError('E_VALIDATION', `Usage record ${over.id}: ${USAGE_AMOUNT_COLUMNS[field]} is at most ${USAGE_RECORD_MAX[field].toLocaleString('en-US')} per record`);
+      }
+      const before = lastRecordSeq.get() as number;
+      const inserted = moveStaged.run(chunk).changes;
+      if (inserted > 0) rollupInserted.run({ before });
+      if (inserted < end.rows) {
+        // The duplicates give back their reservation: what was staged minus what was stored, per currency.
+        const stored = new Map((insertedByCurrency.all({ before }) as Array<UsageAmounts & { currency: string }>).map((r) => [r.currency, r]));
+        for (const staged of stagedByCurrency.all(chunk) as Array<UsageAmounts & { currency: string }>) {
+          const kept = stored.get(staged.currency);
+          const released = Object.fromEntries(TOTAL_FIELDS.map((f) => [f, staged[f] - (kept?.[f] ?? 0)])) as unknown as UsageAmounts;
+          if (released.records > 0) releaseTotals.run({ currency: staged.currency, ...released });
+        }
+      }
+      return { rows: end.rows, last: end.last, inserted, duplicates: end.rows - inserted };
     },
 
     /**

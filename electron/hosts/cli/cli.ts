@@ -11,9 +11,12 @@ import { EXPORT_COMMANDS_HELP, planExportCommand } from './commands/export-comma
 import { planUsageCommand, USAGE_COMMANDS_HELP } from './commands/usage-command';
 import { CREDENTIAL_ON_ARGV, passesCredentialOnArgv, planRemotesCommand, REMOTES_COMMANDS_HELP } from './commands/remotes-command';
 import { planSyncCommand, SYNC_COMMANDS_HELP } from './commands/sync-command';
+import { planRoutesCommand, ROUTES_COMMANDS_HELP } from './commands/routes-command';
+import { GUARDRAILS_COMMANDS_HELP, planGuardrailsCommand } from './commands/guardrails-command';
 import { planProviderKeysCommand, PROVIDER_KEYS_COMMANDS_HELP } from './commands/provider-keys-command';
 import { planCallCommand, SECRET_ON_ARGV, passesSecretOnArgv } from './commands/call-command';
 import { InputRejected } from './commands/secret-input';
+import { BACKUP_COMMANDS_HELP, PASSPHRASE_ON_ARGV, passesPassphraseOnArgv, planBackupCommand } from './commands/backup-command';
 import { defaultDataDir } from '../../core/data-dir';
 import { APP_VERSION } from '../app-version';
 import { textTable } from './commands/cli-call';
@@ -36,6 +39,9 @@ ${EXPORT_COMMANDS_HELP}
 ${PROVIDER_KEYS_COMMANDS_HELP}
 ${REMOTES_COMMANDS_HELP}
 ${SYNC_COMMANDS_HELP}
+${ROUTES_COMMANDS_HELP}
+${GUARDRAILS_COMMANDS_HELP}
+${BACKUP_COMMANDS_HELP}
 
 Data dir: --data-dir, else $GATEHOUSE_DATA_DIR, else the desktop app's data folder.
 Environments: ${ENVIRONMENTS.map((e) => e.label).join(', ')}. Regions: ${REGIONS.map((r) => r.label).join(', ')}.`;
@@ -82,6 +88,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.err(`E_VALIDATION: ${SECRET_ON_ARGV}`);
     return 2;
   }
+  if (passesPassphraseOnArgv(argv)) {
+    io.err(`E_VALIDATION: ${PASSPHRASE_ON_ARGV}`);
+    return 2;
+  }
   let parsed;
   try {
     parsed = parseArgs({
@@ -126,7 +136,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         plan: { type: 'string' },
         yes: { type: 'boolean', default: false },
         'keep-local': { type: 'boolean', default: false },
+        // backup and restore: the passphrase from stdin or a file, never argv
+        'passphrase-stdin': { type: 'boolean', default: false },
+        'passphrase-file': { type: 'string' },
         'take-remote': { type: 'boolean', default: false },
+        // routes and guardrails
+        file: { type: 'string' },
+        fail: { type: 'string' },
+        direction: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -208,6 +225,8 @@ async function planRequest(positionals: string[], values: CliValues, io: CliIo):
     return planCallCommand(sub, arg, values, io);
   }
   if (command === 'provider-keys') return planProviderKeysCommand(positionals.slice(1), values, io);
+  if (command === 'backup' || command === 'restore') return planBackupCommand(command, positionals.slice(1), values, io);
+  if (values['passphrase-stdin'] === true || values['passphrase-file'] !== undefined) throw new UsageError('--passphrase-stdin and --passphrase-file go with backup and restore');
   if (values['secret-stdin'] === true || values['secret-file'] !== undefined) {
     throw new UsageError('--secret-stdin and --secret-file go with provider-keys add|rotate and call (remotes add takes --credential-stdin or --credential-file FILE)');
   }
@@ -217,6 +236,8 @@ async function planRequest(positionals: string[], values: CliValues, io: CliIo):
     if (command === 'export') return planExportCommand(positionals.slice(1), values);
     if (command === 'remotes') return planRemotesCommand(positionals.slice(1), values);
     if (command === 'sync') return planSyncCommand(positionals.slice(1), values);
+    if (command === 'routes') return planRoutesCommand(positionals.slice(1), values);
+    if (command === 'guardrails') return planGuardrailsCommand(positionals.slice(1), values);
   } catch (error) {
     if (error instanceof UsageError) throw new UsageError(`${error.message}\n\n${CLI_USAGE}`);
     throw error;

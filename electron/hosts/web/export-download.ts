@@ -19,13 +19,14 @@ function contentDisposition(fileName: string): string {
 const notFound = (res: http.ServerResponse, message: string) => res.writeHead(404, { ...SECURITY_HEADERS, 'Content-Type': 'text/plain; charset=utf-8' }).end(message);
 
 /** What `jobs:status` says about a finished, downloadable export (null for anything else). */
-async function downloadableExport(client: CoreClient, jobId: string): Promise<{ fileName: string } | null> {
+async function downloadableExport(client: CoreClient, jobId: string): Promise<{ fileName: string; contentType: string } | null> {
   const status = await client.invoke('jobs:status', { jobId }, { kind: 'web', tokenValid: true });
   if (!status.ok) return null;
   const job = status.data as { state?: string; result?: { kind?: string; downloadable?: boolean; fileName?: string } | null };
   const result = job.result;
-  if (job.state !== 'done' || result?.kind !== 'export' || result.downloadable !== true || typeof result.fileName !== 'string') return null;
-  return { fileName: result.fileName };
+  // A backup archive is handed out the same way (once, then deleted).
+  if (job.state !== 'done' || (result?.kind !== 'export' && result?.kind !== 'backup') || result.downloadable !== true || typeof result.fileName !== 'string') return null;
+  return { fileName: result.fileName, contentType: result.kind === 'backup' ? 'application/octet-stream' : 'text/csv; charset=utf-8' };
 }
 
 /**
@@ -76,7 +77,7 @@ export async function serveExportDownload(
   res.on('close', remove);
   res.writeHead(200, {
     ...SECURITY_HEADERS,
-    'Content-Type': 'text/csv; charset=utf-8',
+    'Content-Type': ready.contentType,
     'Content-Length': String(size),
     'Content-Disposition': contentDisposition(ready.fileName),
   });

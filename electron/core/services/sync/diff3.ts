@@ -16,6 +16,7 @@ export type Flat = Map<string, Json>;
 export const MAP_FIELDS: Record<string, readonly string[]> = {
   model_grants: ['grants'],
   provider_access: ['entries'],
+  routing: ['routes'],
 };
 
 export { canonicalJson };

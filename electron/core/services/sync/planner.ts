@@ -798,6 +798,10 @@ function labelFor(e: Entity, names: Names): string {
       return `provider key “${String(data['vendor'] ?? '')} / ${String(data['label'] ?? e.localId)}”`;
     case 'provider_access':
       return `provider access of ${ws}`;
+    case 'routing':
+      return `model routes of ${ws}`;
+    case 'guardrails':
+      return `guardrails of ${ws}`;
   }
 }
 

@@ -558,6 +558,10 @@ function changeLogKeys(op: PlanOp): string[] {
       return [`workspace_budget:${op.localId}`, `workspace:${op.localId}`];
     case 'provider_access':
       return [`workspace_provider_access:${op.localId}`];
+    case 'routing':
+      return [`workspace_routes:${op.localId}`];
+    case 'guardrails':
+      return [`workspace_guardrails:${op.localId}`];
     default:
       return [`${op.type}:${op.localId}`];
   }

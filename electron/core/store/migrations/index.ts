@@ -13,6 +13,7 @@ import { migration010WorkspaceOwnerBackfill } from './010-workspace-owner-backfi
 import { migration011UsageImportStaging } from './011-usage-import-staging';
 import { migration012Sync } from './012-sync';
 import { migration013UsageTotals } from './013-usage-totals';
+import { migration014WorkspacePolicy } from './014-workspace-policy';
 
 export interface Migration {
   version: number;
@@ -31,6 +32,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration011UsageImportStaging,
   migration012Sync,
   migration013UsageTotals,
+  migration014WorkspacePolicy,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

@@ -13,6 +13,9 @@ export const SECRET_FIELDS: Partial<Record<ChannelName, string>> = {
   'remotes:create': 'credential',
   'remotes:update': 'credential',
   'keys:verify': 'secret',
+  'backup:create': 'passphrase',
+  'backup:inspect': 'passphrase',
+  'backup:restore': 'passphrase',
 };
 
 /** Longest secret read for a call (the channel's schema has the exact limit). */
