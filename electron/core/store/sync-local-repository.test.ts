@@ -8,6 +8,8 @@ import { generateKeySecret, hashKeySecret } from '../services/key-secret';
 import { createServiceContext, type CoreServiceContext } from '../services/service-context';
 import { createLocalState, type LocalState } from '../services/sync/local-state';
 import { openTestCoreFromTemplate, type TestCore } from '../testing/temp-core';
+import { routeFixture } from '../testing/route-fixture';
+import { DEFAULT_GUARDRAIL_POLICY } from '../../../shared/domain/guardrail-rules';
 import { canonicalJson, createSyncLocalRepository, LOCAL_ONLY_FIELDS, placeholderSecretHash, type PulledChange, type SyncLocalRepository } from './sync-local-repository';
 
 const OPENAI_SECRET = 'sk-proj-OpenAISecretValue-9f3K';
@@ -55,6 +57,8 @@ const readable = (type: ResourceType, data: Record<string, unknown>) => {
 const HEX64 = /[a-f0-9]{64}/;
 
 /** A workspace with one of everything, made through the real channels. */
+const find0 = (all: ReturnType<typeof repo.readAll>, type: ResourceType, id: string) => all.find((r) => r.type === type && r.id === id);
+
 function seedThroughServices() {
   const ana = core.ok('members:create', { name: 'Ana', email: 'ana@example.com' });
   const bo = core.ok('members:create', { name: 'Bo', email: 'bo@example.com' });
@@ -78,10 +82,16 @@ function seedThroughServices() {
 }
 
 describe('readAll', () => {
-  it('covers every resource type in canonical protocol form, in RESOURCE_ORDER then id', () => {
+  it('covers every resource type in canonical protocol form, in RESOURCE_ORDER then id', async () => {
     const s = seedThroughServices();
+    // The workspace policy documents (issue #14) exist once a route or a workspace guardrail policy is saved.
+    core.ok('routes:save', { workspaceId: s.ws.id, routes: [routeFixture('chat-default', [s.metered[1]!])] });
+    const saved = await core.dispatcher.dispatchAsync('guardrails:save', { workspaceId: s.ws.id, policy: structuredClone(DEFAULT_GUARDRAIL_POLICY) }, { kind: 'cli' });
+    expect(saved.ok).toBe(true);
     const all = repo.readAll();
     expect(new Set(all.map((r) => r.type))).toEqual(new Set(RESOURCE_TYPES));
+    expect(find0(all, 'routing', s.ws.id)).toMatchObject({ parentId: s.ws.id, workspaceName: 'Search' });
+    expect(find0(all, 'guardrails', s.ws.id)).toMatchObject({ parentId: s.ws.id, workspaceName: 'Search' });
     const sorted = [...all].sort((a, b) => RESOURCE_ORDER[a.type] - RESOURCE_ORDER[b.type] || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     expect(all.map((r) => `${r.type}:${r.parentId}:${r.id}`)).toEqual(sorted.map((r) => `${r.type}:${r.parentId}:${r.id}`));
     const find = (type: ResourceType, id: string, parentId: string | null = null) => all.find((r) => r.type === type && r.id === id && (parentId === null || r.parentId === parentId));
