@@ -1,12 +1,10 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FINISHED_JOB_STATES, type JobStatus } from '../../shared/contract/job-schemas';
 import type { CoreClient } from '../../electron/core/client/core-client';
-import { createInProcessClient } from '../../electron/core/client/in-process-client';
-import { makeTempDir } from '../../electron/core/testing/temp-core';
-import { createWebHostFolders, webHostCapabilities, type WebHostFolders } from '../../electron/hosts/web/host-folders';
-import { startWebHost, type WebHost } from '../../electron/hosts/web/web-host';
+import type { WebHostFolders } from '../../electron/hosts/web/host-folders';
+import type { WebHost } from '../../electron/hosts/web/web-host';
+import { closeWebTestHost, startWebTestHost } from './web-host-harness';
 
 // The browser host as a door for backups: the archive is a one-time download at /api/exports/<jobId>,
 // a restore reads an upload from POST /api/uploads.
@@ -16,25 +14,9 @@ let client: CoreClient;
 let host: WebHost;
 
 beforeEach(async () => {
-  root = makeTempDir('gatehouse-web-backup-');
-  fs.mkdirSync(path.join(root, 'renderer'));
-  folders = createWebHostFolders(root);
-  client = createInProcessClient({
-    dataDir: path.join(root, 'data'),
-    appVersion: '0.0.0-test',
-    localUserName: 'web-test',
-    isTrustedSender: (s) => s.kind === 'web' && s.tokenValid,
-    logError: () => {},
-    externalChangePollMs: 0,
-    capabilities: webHostCapabilities(folders),
-  });
-  host = await startWebHost({ client, rendererDir: path.join(root, 'renderer'), port: 0, downloadsDir: folders.downloadsDir, uploadsDir: folders.uploadsDir });
+  ({ root, folders, client, host } = await startWebTestHost('gatehouse-web-backup-'));
 });
-afterEach(async () => {
-  await host.close();
-  await client.close();
-  fs.rmSync(root, { recursive: true, force: true });
-});
+afterEach(() => closeWebTestHost({ root, client, host }));
 
 const base = () => `http://127.0.0.1:${host.port}`;
 const auth = () => ({ Authorization: `Bearer ${host.token}` });

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { routeFixture } from '../../electron/core/testing/route-fixture';
 import { useCliDataDir } from './cli-harness';
 
 const cli = useCliDataDir('gatehouse-cli-routes-');
@@ -18,16 +19,7 @@ const routesFile = (routes: unknown) => {
   fs.writeFileSync(file, JSON.stringify(routes));
   return file;
 };
-const route = (alias: string, targets: string[], extra: object = {}) => ({
-  alias,
-  strategy: 'priority',
-  targets: targets.map((target) => ({ target, weight: 1 })),
-  retries: 1,
-  timeoutMs: 30_000,
-  failoverOn: ['rate-limit', 'server-error'],
-  expectedRpm: null,
-  ...extra,
-});
+const route = (alias: string, targets: string[]) => routeFixture(alias, targets, { failoverOn: ['rate-limit', 'server-error'] });
 
 describe('gatehouse routes', () => {
   it('save from a file, list as a table and JSON, simulate a failure scenario, export and save the export back', async () => {

@@ -4,25 +4,15 @@
  * and the "Two admins, one gateway" scenarios.
  */
 import { createHash } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SyncPlan } from '../../shared/contract/sync-schemas';
-import { ADMIN_B, converge, openLaptop, opsOf, remoteDelete, remoteEdit, startSyncEnv, writesSince, type Laptop, type LaptopOptions, type SyncEnv } from './sync-harness';
+import { ADMIN_B, converge, laptopsClosedAfterEach, opsOf, remoteDelete, remoteEdit, startSyncEnv, writesSince, type Laptop, type SyncEnv } from './sync-harness';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const PROVIDER_SECRET = 'sk-proj-SyncEngineTest-ProviderSecret-0001';
 
 let env: SyncEnv;
-const laptops: Laptop[] = [];
-afterEach(async () => {
-  for (const laptop of laptops.splice(0)) laptop.dispose();
-  await env?.close();
-});
-
-async function laptop(options: LaptopOptions = {}): Promise<Laptop> {
-  const l = await openLaptop(env, options);
-  laptops.push(l);
-  return l;
-}
+const laptop = laptopsClosedAfterEach(() => env);
 const laptopB = () => laptop({ admin: ADMIN_B, localUserName: 'Bo Laptop' });
 
 /** A workspace with a bit of everything: member + role, grants, budget, provider key + pin, two keys. */

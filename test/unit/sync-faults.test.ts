@@ -3,25 +3,15 @@
  * operations at 45 % injected faults → 0 lost, 0 doubled. The laptop's sync adapter sleeps on a
  * recorded, instant clock (see sync-harness), so every wait is asserted exactly and costs nothing.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { resourcePath as resourcePathOf, WRITE_ONLY_FIELDS, type ResourceType } from '../../shared/gateway-protocol/v1';
 import { createSyncLocalRepository } from '../../electron/core/store/sync-local-repository';
 import { fault, type FaultAction, type ProxyLogEntry } from '../reference-gateway/faulty-proxy';
 import { createApi } from '../reference-gateway/test-kit';
-import { ADMIN_A, converge, faultSchedule, openLaptop, opsOf, seeded, startSyncEnv, type Laptop, type LaptopOptions, type SyncEnv } from './sync-harness';
+import { ADMIN_A, converge, faultSchedule, laptopsClosedAfterEach, opsOf, seeded, startSyncEnv, type Laptop, type LaptopOptions, type SyncEnv } from './sync-harness';
 
 let env: SyncEnv;
-const laptops: Laptop[] = [];
-afterEach(async () => {
-  for (const laptop of laptops.splice(0)) laptop.dispose();
-  await env?.close();
-});
-
-async function laptop(options: LaptopOptions = {}): Promise<Laptop> {
-  const l = await openLaptop(env, options);
-  laptops.push(l);
-  return l;
-}
+const laptop = laptopsClosedAfterEach(() => env);
 
 /** A laptop with one synced workspace, and a second workspace waiting to be created. */
 async function setup(options: LaptopOptions = {}) {

@@ -12,7 +12,7 @@
  * `remotes.connect` (what the sync engine calls for every plan, apply and usage pull).
  */
 import fs from 'node:fs';
-import { expect } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import type { ChannelInput, ChannelName, ChannelOutput } from '../../shared/contract';
 import type { ErrorPayload, Result } from '../../shared/contract/errors';
 import { FINISHED_JOB_STATES, type JobResult, type JobStatus } from '../../shared/contract/job-schemas';
@@ -292,6 +292,25 @@ export async function openLaptop(env: SyncEnv, options: LaptopOptions = {}): Pro
     },
   };
   return laptop;
+}
+
+/**
+ * For a test file's top level: returns `laptop(options)`, which opens a laptop on the env the test
+ * has started (`currentEnv()`); after each test every laptop opened so is disposed and the env closed.
+ */
+export function laptopsClosedAfterEach(currentEnv: () => SyncEnv | undefined): (options?: LaptopOptions) => Promise<Laptop> {
+  const open: Laptop[] = [];
+  afterEach(async () => {
+    for (const laptop of open.splice(0)) laptop.dispose();
+    await currentEnv()?.close();
+  });
+  return async (options: LaptopOptions = {}) => {
+    const env = currentEnv();
+    if (!env) throw new Error('start the sync env (startSyncEnv) before opening a laptop');
+    const l = await openLaptop(env, options);
+    open.push(l);
+    return l;
+  };
 }
 
 /**

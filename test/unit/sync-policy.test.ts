@@ -3,35 +3,17 @@
  * pull against the reference gateway on 127.0.0.1, merge alias by alias, conflict on the same
  * alias changed two ways, and the gateway's data plane serves a route alias.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import type { ChannelInput } from '../../shared/contract';
+import { describe, expect, it } from 'vitest';
+import type { RouteInput } from '../../shared/contract/routing-schemas';
 import { DEFAULT_GUARDRAIL_POLICY } from '../../shared/domain/guardrail-rules';
-import { ADMIN_B, openLaptop, opsOf, remoteEdit, startSyncEnv, type Laptop, type LaptopOptions, type SyncEnv } from './sync-harness';
+import { routeFixture } from '../../electron/core/testing/route-fixture';
+import { ADMIN_B, laptopsClosedAfterEach, opsOf, remoteEdit, startSyncEnv, type Laptop, type SyncEnv } from './sync-harness';
 
 let env: SyncEnv;
-const laptops: Laptop[] = [];
-afterEach(async () => {
-  for (const laptop of laptops.splice(0)) laptop.dispose();
-  await env?.close();
-});
+const laptop = laptopsClosedAfterEach(() => env);
 
-async function laptop(options: LaptopOptions = {}): Promise<Laptop> {
-  const l = await openLaptop(env, options);
-  laptops.push(l);
-  return l;
-}
-
-type RouteIn = ChannelInput<'routes:save'>['routes'][number];
-const route = (alias: string, targets: string[], extra: Partial<RouteIn> = {}): RouteIn => ({
-  alias,
-  strategy: 'priority',
-  targets: targets.map((target) => ({ target, weight: 1 })),
-  retries: 1,
-  timeoutMs: 30_000,
-  failoverOn: ['rate-limit', 'server-error'],
-  expectedRpm: null,
-  ...extra,
-});
+// Failing over on rate limits and server errors only, as the expected gateway rows below say.
+const route = (alias: string, targets: string[], extra: Partial<RouteInput> = {}) => routeFixture(alias, targets, { failoverOn: ['rate-limit', 'server-error'], ...extra });
 
 async function routedWorkspace(a: Laptop) {
   const ws = await a.ok('workspaces:create', { name: 'Search' });

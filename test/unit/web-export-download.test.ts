@@ -4,10 +4,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CoreEvent } from '../../shared/contract/event-schemas';
 import type { JobStatus } from '../../shared/contract/job-schemas';
 import type { CoreClient } from '../../electron/core/client/core-client';
-import { createInProcessClient } from '../../electron/core/client/in-process-client';
-import { makeTempDir } from '../../electron/core/testing/temp-core';
-import { createWebHostFolders, webHostCapabilities, type WebHostFolders } from '../../electron/hosts/web/host-folders';
-import { startWebHost, type WebHost } from '../../electron/hosts/web/web-host';
+import type { WebHostFolders } from '../../electron/hosts/web/host-folders';
+import type { WebHost } from '../../electron/hosts/web/web-host';
+import { closeWebTestHost, startWebTestHost } from './web-host-harness';
 
 let root: string;
 let folders: WebHostFolders;
@@ -16,27 +15,10 @@ let host: WebHost;
 const events: CoreEvent[] = [];
 
 beforeEach(async () => {
-  root = makeTempDir('gatehouse-web-export-');
-  fs.mkdirSync(path.join(root, 'renderer'));
-  folders = createWebHostFolders(root);
-  client = createInProcessClient({
-    dataDir: path.join(root, 'data'),
-    appVersion: '0.0.0-test',
-    localUserName: 'web-test',
-    isTrustedSender: (s) => s.kind === 'web' && s.tokenValid,
-    logError: () => {},
-    externalChangePollMs: 0,
-    capabilities: webHostCapabilities(folders),
-  });
   events.length = 0;
-  client.on((e) => events.push(e));
-  host = await startWebHost({ client, rendererDir: path.join(root, 'renderer'), port: 0, downloadsDir: folders.downloadsDir, uploadsDir: folders.uploadsDir });
+  ({ root, folders, client, host } = await startWebTestHost('gatehouse-web-export-', (c) => c.on((e) => events.push(e))));
 });
-afterEach(async () => {
-  await host.close();
-  await client.close();
-  fs.rmSync(root, { recursive: true, force: true });
-});
+afterEach(() => closeWebTestHost({ root, client, host }));
 
 const base = () => `http://127.0.0.1:${host.port}`;
 const auth = () => ({ Authorization: `Bearer ${host.token}` });

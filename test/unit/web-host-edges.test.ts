@@ -9,12 +9,12 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CoreClient } from '../../electron/core/client/core-client';
-import { createInProcessClient } from '../../electron/core/client/in-process-client';
 import type { Core } from '../../electron/core/core';
 import { DATABASE_FILE_NAME } from '../../electron/core/store/database';
 import { dumpTables, makeTempDir } from '../../electron/core/testing/temp-core';
-import { createWebHostFolders, webHostCapabilities, type WebHostFolders } from '../../electron/hosts/web/host-folders';
+import { createWebHostFolders, type WebHostFolders } from '../../electron/hosts/web/host-folders';
 import { startWebHost, type WebHost, type WebHostOptions } from '../../electron/hosts/web/web-host';
+import { openWebTestClient } from './web-host-harness';
 
 let root: string;
 let rendererDir: string;
@@ -29,15 +29,7 @@ beforeEach(() => {
   fs.mkdirSync(rendererDir, { recursive: true });
   fs.writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>t</title>');
   folders = createWebHostFolders(root);
-  const inProcess = createInProcessClient({
-    dataDir: path.join(root, 'data'),
-    appVersion: '0.0.0-test',
-    localUserName: 'web-test',
-    isTrustedSender: (s) => s.kind === 'web' && s.tokenValid,
-    logError: () => {},
-    externalChangePollMs: 0,
-    capabilities: webHostCapabilities(folders),
-  });
+  const inProcess = openWebTestClient(root, folders);
   client = inProcess;
   core = inProcess.core;
 });

@@ -7,11 +7,11 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CoreEvent } from '../../shared/contract/event-schemas';
 import type { Core } from '../../electron/core/core';
 import type { CoreClient } from '../../electron/core/client/core-client';
-import { createInProcessClient } from '../../electron/core/client/in-process-client';
 import { APP_CSP } from '../../electron/core/static-assets';
 import { dumpTables, makeTempDir } from '../../electron/core/testing/temp-core';
 import { createWebHostFolders, removeStaleFiles, webHostCapabilities, type WebHostFolders } from '../../electron/hosts/web/host-folders';
 import { startWebHost, type WebHost, type WebHostOptions } from '../../electron/hosts/web/web-host';
+import { openWebTestClient } from './web-host-harness';
 
 const INDEX_HTML = '<!doctype html><title>Gatehouse test</title><div id="root"></div>';
 const SECRET = 'TOP-SECRET-OUTSIDE-THE-RENDERER-DIR';
@@ -40,15 +40,7 @@ beforeEach(async () => {
   fs.mkdirSync(path.join(root, 'renderer-private'));
   fs.writeFileSync(path.join(root, 'renderer-private', 'secret.txt'), SECRET);
   folders = createWebHostFolders(root);
-  const inProcess = createInProcessClient({
-    dataDir: path.join(root, 'data'),
-    appVersion: '0.0.0-test',
-    localUserName: 'web-test',
-    isTrustedSender: (s) => s.kind === 'web' && s.tokenValid,
-    logError: () => {},
-    externalChangePollMs: 0,
-    capabilities: webHostCapabilities(folders),
-  });
+  const inProcess = openWebTestClient(root, folders);
   client = inProcess;
   core = inProcess.core;
   host = await startHost();

@@ -32,7 +32,7 @@ import type { HostCapabilities } from '../host-capabilities';
 import { JobCancelledError, type JobHandle, type JobRunner } from '../jobs/job-runner';
 import { DATABASE_FILE_NAME, type Db } from '../store/database';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, runMigrations } from '../store/migrations';
-import { toStorageError } from '../store/storage-errors';
+import { FILE_PROBLEMS, toStorageError } from '../store/storage-errors';
 import { BackupArchiveError, openArchive, readArchiveHeader, sha256File, writeArchive, type ArchiveEntryFile } from './backup-archive';
 import { fsyncDir, processAlive, RESTORED_KEY_FILES, workDirName, writeRestoreJournal, type RestoreCompletion, type RestoreJournal } from './backup-restore-journal';
 import { KEY_FILE_NAME } from './secret-box';
@@ -77,18 +77,7 @@ function fileError(error: unknown, target: string, doing: string): AppError | nu
   if (error instanceof AppError) return error;
   const { code, syscall } = (error ?? {}) as { code?: unknown; syscall?: unknown };
   if (typeof code === 'string' && typeof syscall === 'string') {
-    const why: Record<string, string> = {
-      ENOENT: 'its folder does not exist',
-      ENOTDIR: 'its folder does not exist',
-      EISDIR: 'it is a folder',
-      EACCES: 'permission denied',
-      EPERM: 'permission denied',
-      EROFS: 'the disk is read-only',
-      ENOSPC: 'the disk is full',
-      EDQUOT: 'the disk quota is used up',
-      EFBIG: 'the disk is full or the file is larger than this process may write',
-      EIO: 'a disk error',
-    };
+    const why: Record<string, string> = { ...FILE_PROBLEMS, EFBIG: 'the disk is full or the file is larger than this process may write' };
     return new AppError('E_STORAGE', `Cannot ${doing} ${target}: ${why[code] ?? code}; nothing was changed.`);
   }
   return toStorageError(error);

@@ -10,25 +10,13 @@ import type { JobResult } from '../../../shared/contract/job-schemas';
 import { writeCsvFile } from '../csv/csv-writer';
 import type { HostCapabilities } from '../host-capabilities';
 import { JobCancelledError, type JobHandle } from '../jobs/job-runner';
-import { toStorageError } from '../store/storage-errors';
+import { FILE_PROBLEMS, toStorageError } from '../store/storage-errors';
 import type { AnyExportSource } from './export-sources';
 
 /** Progress is reported to the job about every this many rows. */
 const PROGRESS_EVERY_ROWS = 5_000;
 
 export type ExportResult = Extract<JobResult, { kind: 'export' }>;
-
-const FILE_PROBLEMS: Record<string, string> = {
-  ENOENT: 'its folder does not exist',
-  ENOTDIR: 'its folder does not exist',
-  EISDIR: 'it is a folder',
-  EACCES: 'permission denied',
-  EPERM: 'permission denied',
-  EROFS: 'the disk is read-only',
-  ENOSPC: 'the disk is full',
-  EDQUOT: 'the disk quota is used up',
-  EIO: 'a disk error',
-};
 
 /** A file-system error writing the export (Node errors carry `syscall`), as E_STORAGE naming the file. */
 function exportFileError(error: unknown, target: string): AppError | null {

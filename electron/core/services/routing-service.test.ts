@@ -1,22 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ChannelInput } from '../../../shared/contract';
+import { routeFixture } from '../testing/route-fixture';
 import { dumpTables, openTestCore, type TestCore } from '../testing/temp-core';
 
 let core: TestCore;
 let ws: string;
 let defaultWs: string;
 
-type RouteIn = ChannelInput<'routes:save'>['routes'][number];
-const route = (alias: string, targets: string[], extra: Partial<RouteIn> = {}): RouteIn => ({
-  alias,
-  strategy: 'priority',
-  targets: targets.map((target) => ({ target, weight: 1 })),
-  retries: 1,
-  timeoutMs: 30_000,
-  failoverOn: ['rate-limit', 'server-error', 'timeout'],
-  expectedRpm: null,
-  ...extra,
-});
+const route = routeFixture;
 
 beforeEach(() => {
   core = openTestCore({ now: () => new Date('2026-06-01T12:00:00.000Z') });

@@ -25,6 +25,19 @@ function errorCode(error: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
+/** Why a file could not be written, by Node errno code (the export and backup messages name the file). */
+export const FILE_PROBLEMS: Readonly<Record<string, string>> = {
+  ENOENT: 'its folder does not exist',
+  ENOTDIR: 'its folder does not exist',
+  EISDIR: 'it is a folder',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EROFS: 'the disk is read-only',
+  ENOSPC: 'the disk is full',
+  EDQUOT: 'the disk quota is used up',
+  EIO: 'a disk error',
+};
+
 const is = (code: string, ...families: string[]) => families.some((f) => code === f || code.startsWith(`${f}_`));
 
 /**

@@ -174,6 +174,15 @@ interface RollupDelta extends UsageAmounts {
   currency: string;
 }
 
+/** Rolling rows into usage_daily: a day's row that already exists gets the new amounts added. */
+const ADD_TO_DAILY_ROW = `ON CONFLICT (day, workspace_id, key_id, model_id, currency) DO UPDATE SET
+       record_count = record_count + excluded.record_count,
+       requests = requests + excluded.requests,
+       input_tokens = input_tokens + excluded.input_tokens,
+       output_tokens = output_tokens + excluded.output_tokens,
+       cached_tokens = cached_tokens + excluded.cached_tokens,
+       cost_micros = cost_micros + excluded.cost_micros`;
+
 /**
  * Usage records and the `usage_daily` rollup (day × workspace × key × model × currency).
  * `insertBatch` must run inside the caller's transaction: records and rollup commit together,
@@ -187,13 +196,7 @@ export function createUsageRepository(db: Db) {
   const upsertDaily = db.prepare(
     `INSERT INTO usage_daily (day, workspace_id, key_id, model_id, currency, record_count, requests, input_tokens, output_tokens, cached_tokens, cost_micros)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT (day, workspace_id, key_id, model_id, currency) DO UPDATE SET
-       record_count = record_count + excluded.record_count,
-       requests = requests + excluded.requests,
-       input_tokens = input_tokens + excluded.input_tokens,
-       output_tokens = output_tokens + excluded.output_tokens,
-       cached_tokens = cached_tokens + excluded.cached_tokens,
-       cost_micros = cost_micros + excluded.cost_micros`,
+     ${ADD_TO_DAILY_ROW}`,
   );
   const totalsRows = db.prepare(
     `SELECT currency, record_count AS records, requests, input_tokens AS inputTokens, output_tokens AS outputTokens,
@@ -303,13 +306,7 @@ export function createUsageRepository(db: Db) {
     `INSERT INTO usage_daily (day, workspace_id, key_id, model_id, currency, record_count, requests, input_tokens, output_tokens, cached_tokens, cost_micros)
      SELECT substr(at, 1, 10), workspace_id, COALESCE(key_id, ''), model_id, currency, count(*), SUM(requests), SUM(input_tokens), SUM(output_tokens), SUM(cached_tokens), SUM(cost_micros)
        FROM usage_records WHERE seq > @before GROUP BY 1, 2, 3, 4, 5
-     ON CONFLICT (day, workspace_id, key_id, model_id, currency) DO UPDATE SET
-       record_count = record_count + excluded.record_count,
-       requests = requests + excluded.requests,
-       input_tokens = input_tokens + excluded.input_tokens,
-       output_tokens = output_tokens + excluded.output_tokens,
-       cached_tokens = cached_tokens + excluded.cached_tokens,
-       cost_micros = cost_micros + excluded.cost_micros`,
+     ${ADD_TO_DAILY_ROW}`,
   );
   const CURRENCY_SUMS = `currency, count(*) AS records, SUM(requests) AS requests, SUM(input_tokens) AS inputTokens, SUM(output_tokens) AS outputTokens,
     SUM(cached_tokens) AS cachedTokens, SUM(cost_micros) AS costMicros`;

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useId, useState } from 'react';
 import type { GuardrailEvaluationOutput, GuardrailSettings } from '../../../../shared/contract/guardrail-schemas';
 import { GUARDRAIL_DIRECTIONS, PII_ACTIONS, PII_TYPES, type GuardrailDirection, type GuardrailPolicy, type PiiAction } from '../../../../shared/domain/guardrail-rules';
+import { InlineFieldError, SectionMessageLine } from '../../components/FormMessages';
 import { errorMessage, fieldErrors, invoke } from '../../ipc/client';
 import './guardrails.css';
 
@@ -129,12 +130,7 @@ export function WorkspaceGuardrailsSection({ workspaceId }: Props) {
 
   const update = (patch: Partial<GuardrailPolicy>) => setDraft((d) => (d ? { ...d, ...patch } : d));
   const locked = busy || inherits;
-  const ErrorText = ({ path }: { path: string }) =>
-    errors[path] ? (
-      <span className="field__error" role="alert">
-        {errors[path]}
-      </span>
-    ) : null;
+  const ErrorText = ({ path }: { path: string }) => <InlineFieldError error={errors[path]} />;
 
   return (
     <section className="guardrails-section" aria-labelledby={headingId}>
@@ -237,11 +233,7 @@ export function WorkspaceGuardrailsSection({ workspaceId }: Props) {
           <button type="submit" disabled={busy}>
             {busy ? 'Saving…' : 'Save guardrails'}
           </button>
-          {message ? (
-            <p className={message.kind === 'error' ? 'field__error' : 'note'} role={message.kind === 'error' ? 'alert' : 'status'}>
-              {message.text}
-            </p>
-          ) : null}
+          <SectionMessageLine message={message} />
 
           <section className="guardrails-test" aria-label="Test box">
             <h4>Test a prompt</h4>

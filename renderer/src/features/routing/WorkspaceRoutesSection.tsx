@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useId, useMemo, useState } from 'react';
 import { FAILOVER_ERRORS, ROUTING_STRATEGIES, type RoutingStrategy } from '../../../../shared/domain/routing-rules';
+import { InlineFieldError, SectionMessageLine } from '../../components/FormMessages';
 import { errorMessage, fieldErrors, invoke } from '../../ipc/client';
 import { onCoreEvent } from '../../ipc/events';
 import { draftFromRoute, newDraftRoute, sameDrafts, toRouteInputs, type DraftRoute } from './route-draft';
@@ -98,12 +99,7 @@ export function WorkspaceRoutesSection({ workspaceId, onDirtyChange }: Props) {
 
   const err = (path: string) => errors[path];
   const invalid = (path: string) => (errors[path] ? true : undefined);
-  const ErrorText = ({ path }: { path: string }) =>
-    errors[path] ? (
-      <span className="field__error" role="alert">
-        {errors[path]}
-      </span>
-    ) : null;
+  const ErrorText = ({ path }: { path: string }) => <InlineFieldError error={errors[path]} />;
 
   return (
     <section className="routes-section" aria-labelledby={headingId}>
@@ -280,11 +276,7 @@ export function WorkspaceRoutesSection({ workspaceId, onDirtyChange }: Props) {
               </button>
             ) : null}
           </div>
-          {message ? (
-            <p className={message.kind === 'error' ? 'field__error' : 'note'} role={message.kind === 'error' ? 'alert' : 'status'}>
-              {message.text}
-            </p>
-          ) : null}
+          <SectionMessageLine message={message} />
           <RouteSimulatePanel workspaceId={workspaceId} routes={inputs.routes} />
         </form>
       )}

@@ -3,6 +3,7 @@ import type { BackupSource } from '../../../../shared/contract/backup-schemas';
 import type { ChannelOutput } from '../../../../shared/contract/contract';
 import type { JobStatus } from '../../../../shared/contract/job-schemas';
 import { Field } from '../../components/Field';
+import { FormError } from '../../components/FormMessages';
 import { Modal } from '../../components/Modal';
 import { downloadExport } from '../../ipc/bridge';
 import { errorMessage, fieldErrors, invoke } from '../../ipc/client';
@@ -96,11 +97,7 @@ function BackupDialog({ open, onClose }: { open: boolean; onClose: () => void })
               {UNENCRYPTED_WARNING}
             </p>
           ) : null}
-          {shownError ? (
-            <p className="form-error" role="alert">
-              {shownError}
-            </p>
-          ) : null}
+          <FormError error={shownError} />
           <div className="modal__actions">
             <button type="button" onClick={close}>
               Close
@@ -118,11 +115,7 @@ function BackupDialog({ open, onClose }: { open: boolean; onClose: () => void })
               {`Saved ${result.encrypted ? 'an encrypted' : 'an unencrypted'} backup (${formatBytes(result.sizeBytes)})${result.savedTo ? ` to ${result.savedTo}` : ` as ${result.fileName}`}.`}
             </p>
           ) : null}
-          {shownError ? (
-            <p className="form-error" role="alert">
-              {shownError}
-            </p>
-          ) : null}
+          <FormError error={shownError} />
           <div className="modal__actions">
             {running ? (
               <button type="button" className="danger" onClick={() => void ask(() => invoke('jobs:cancel', { jobId: job.jobId })).catch((e: unknown) => setError(errorMessage(e)))}>
@@ -217,11 +210,7 @@ function RestoreDialog({ open, onClose }: { open: boolean; onClose: () => void }
               {`Restored the backup made ${result.backupCreatedAt}${result.migratedFrom !== null ? ` (upgraded from schema ${result.migratedFrom})` : ''}. The previous store and key file are kept in ${result.keptAside}. Reload the pages you have open.`}
             </p>
           ) : null}
-          {shownError ? (
-            <p className="form-error" role="alert">
-              {failedField === 'passphrase' ? `${shownError} Nothing was changed.` : shownError}
-            </p>
-          ) : null}
+          <FormError error={shownError && failedField === 'passphrase' ? `${shownError} Nothing was changed.` : shownError} />
           <div className="modal__actions">
             <button type="button" onClick={close} disabled={running}>
               Close
@@ -236,11 +225,7 @@ function RestoreDialog({ open, onClose }: { open: boolean; onClose: () => void }
               <input type="file" accept=".ghbackup" onChange={(e) => setFile(e.target.files?.[0] ?? null)} />
             </Field>
           ) : null}
-          {shownError ? (
-            <p className="form-error" role="alert">
-              {shownError}
-            </p>
-          ) : null}
+          <FormError error={shownError} />
           <div className="modal__actions">
             <button type="button" onClick={close} disabled={running}>
               Close
@@ -301,11 +286,7 @@ function RestoreDialog({ open, onClose }: { open: boolean; onClose: () => void }
               </p>
             </div>
           ) : null}
-          {shownError ? (
-            <p className="form-error" role="alert">
-              {shownError}
-            </p>
-          ) : null}
+          <FormError error={shownError} />
           <div className="modal__actions">
             <button type="button" onClick={close}>
               Cancel
