@@ -20,6 +20,7 @@ import { z } from 'zod';
 import { KEY_FILE_NAME } from './secret-box';
 import { createMutationLog } from '../store/mutation-log';
 import type { Db } from '../store/database';
+import { dropRestoreMarker, restoreMarkerOf } from '../store/backup-repository';
 
 export const RESTORE_JOURNAL_NAME = 'restore-journal.json';
 export const WRAPPED_KEY_NAME = 'provider-keys.wrapped';
@@ -113,14 +114,6 @@ export function sweepAbandonedWorkDirs(dataDir: string, keep: string | null): vo
   }
 }
 
-/** The restore id in the store's marker table, or null when there is none. */
-export function restoreMarkerOf(db: Db): string | null {
-  const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'restore_marker'").get();
-  if (!table) return null;
-  const row = db.prepare('SELECT restore_id AS id FROM restore_marker LIMIT 1').get() as { id: string } | undefined;
-  return row?.id ?? null;
-}
-
 /** The backup's key files replace the ones in force; key files the backup lacks are removed (a copy is kept aside). */
 export function installKeyFiles(dataDir: string, journal: RestoreJournal): void {
   const work = path.join(dataDir, journal.workDir);
@@ -158,7 +151,7 @@ export function settleRestore(dataDir: string, db: Db, actor: () => string, now:
     installKeyFiles(dataDir, journal);
     const log = createMutationLog(db);
     db.transaction(() => {
-      db.exec('DROP TABLE IF EXISTS restore_marker');
+      dropRestoreMarker(db);
       // No change-log entry: a restore is local; what it brought back syncs by state, not by replaying.
       log.record({
         at: now().toISOString(),

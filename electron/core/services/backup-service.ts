@@ -22,7 +22,6 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { BACKUP_FILE_EXTENSION, type BackupManifest, type BackupSource } from '../../../shared/contract/backup-schemas';
 import type { ChannelOutput, ParsedInput } from '../../../shared/contract/contract';
 import { AppError } from '../../../shared/contract/errors';
@@ -31,7 +30,8 @@ import { createPrivateFile, ensurePrivateDir, PRIVATE_FILE_MODE } from '../data-
 import type { HostCapabilities } from '../host-capabilities';
 import { JobCancelledError, type JobHandle, type JobRunner } from '../jobs/job-runner';
 import { DATABASE_FILE_NAME, type Db } from '../store/database';
-import { LATEST_SCHEMA_VERSION, MIGRATIONS, runMigrations } from '../store/migrations';
+import { checkStoreCopy, markStoreCopy, migrateStoreCopy, openStoreCopy } from '../store/backup-repository';
+import { LATEST_SCHEMA_VERSION } from '../store/migrations';
 import { FILE_PROBLEMS, toStorageError } from '../store/storage-errors';
 import { BackupArchiveError, openArchive, readArchiveHeader, sha256File, writeArchive, type ArchiveEntryFile } from './backup-archive';
 import { fsyncDir, processAlive, RESTORED_KEY_FILES, workDirName, writeRestoreJournal, type RestoreCompletion, type RestoreJournal } from './backup-restore-journal';
@@ -156,7 +156,7 @@ const isBusy = (error: unknown) => {
 async function writeInto(sourceFile: string, liveFile: string, nativeBinding: string | undefined): Promise<void> {
   const deadline = Date.now() + SWAP_BUSY_RETRY_MS;
   for (let attempt = 0; ; attempt++) {
-    const source = new Database(sourceFile, { readonly: true, fileMustExist: true, nativeBinding });
+    const source = openStoreCopy(sourceFile, nativeBinding, true);
     try {
       await source.backup(liveFile, { progress: () => 0x7fffffff });
       return;
@@ -381,31 +381,20 @@ export function createBackupService(ctx: CoreServiceContext, options: BackupServ
       job.setMessage('Checking the store in the backup');
       const keyFile = manifest.entries.find((e) => e.name === KEY_FILE_NAME);
       if (keyFile && keyFile.size !== 32) throw new BackupArchiveError('damaged', 'The backup file is damaged (its key file has the wrong length); nothing was changed.');
-      const copy = new Database(extracted, { fileMustExist: true, nativeBinding: options.nativeBinding });
+      const copy = openStoreCopy(extracted, options.nativeBinding);
       try {
-        let integrity: string;
-        try {
-          integrity = (copy.pragma('integrity_check(3)', { simple: false }) as Array<{ integrity_check: string }>).map((r) => r.integrity_check).join('; ');
-        } catch {
-          integrity = 'not a database';
-        }
+        const { integrity, schemaVersion: version, isGatehouseStore } = checkStoreCopy(copy);
         if (integrity !== 'ok') throw new BackupArchiveError('damaged', `The store in the backup failed its integrity check (${integrity.slice(0, 200)}); nothing was changed.`);
-        const version = copy.pragma('user_version', { simple: true }) as number;
         if (version > LATEST_SCHEMA_VERSION) {
           throw new BackupArchiveError('too-new-format', `The store in this backup is from a newer Gatehouse (schema ${version}; this version knows up to ${LATEST_SCHEMA_VERSION}). Update Gatehouse to restore it; nothing was changed.`);
         }
-        const isGatehouse = copy.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN ('settings', 'workspaces', 'audit_log')").get() as { n: number };
-        if (version < 1 || isGatehouse.n !== 3) throw new BackupArchiveError('not-a-backup', 'The store in this backup is not a Gatehouse store; nothing was changed.');
+        if (!isGatehouseStore) throw new BackupArchiveError('not-a-backup', 'The store in this backup is not a Gatehouse store; nothing was changed.');
         if (version < LATEST_SCHEMA_VERSION) {
           job.setMessage(`Upgrading the store in the backup (schema ${version} → ${LATEST_SCHEMA_VERSION})`);
-          copy.pragma('foreign_keys = ON');
-          runMigrations(copy, MIGRATIONS);
+          migrateStoreCopy(copy);
           migratedFrom = version;
         }
-        copy.exec('DROP TABLE IF EXISTS restore_marker; CREATE TABLE restore_marker (restore_id TEXT NOT NULL)');
-        copy.prepare('INSERT INTO restore_marker (restore_id) VALUES (?)').run(restoreId);
-        // Everything in the main file (not a -wal) before it is copied over.
-        copy.pragma('wal_checkpoint(TRUNCATE)');
+        markStoreCopy(copy, restoreId);
       } finally {
         copy.close();
       }

@@ -24,7 +24,7 @@ import {
   type UsageRawRow as RawUsageRow,
 } from '../store/usage-export-repository';
 import type { WorkspaceRow } from '../store/workspace-repository';
-import { PARALLEL_MIN_ROWS, startUsageRawWorkers, TASK_SEQS, type UsageRawTaskResult, type UsageRawWorkers } from './export-usage-raw-workers';
+import { PARALLEL_MIN_ROWS, startUsageRawWorkers, TASK_SEQS, type UsageRawTaskResult, type UsageRawWorkers } from '../store/usage-export-readers';
 
 export interface ExportSource<Row> {
   /** Suggested file name, e.g. `gatehouse-usage-raw-2026-11-01_2026-11-30.csv`. */
@@ -174,7 +174,7 @@ const usageRecordsChanged = (expected: number, written: number) =>
  * Pages are read with `.get()`/`.all()` rather than one open `iterate()`: between pages the
  * connection is free for other IPC calls while the export awaits its file writes, and an abandoned
  * export leaves no statement open. With `parallel` (a store file) and enough records, worker
- * threads render the pages (export-usage-raw-workers.ts, which also explains why their separate
+ * threads render the pages (usage-export-readers.ts, which also explains why their separate
  * snapshots give the same rows); a task they cannot render plainly is rendered here.
  */
 export function usageRawExport(records: UsageExportRepository, from: string, to: string, parallel?: UsageRawParallelism): AnyExportSource {

@@ -38,7 +38,7 @@ const PAGE_WHERE = `seq > @after AND seq <= @last AND +at >= @fromIso AND +at < 
 
 /**
  * One page as [text, count, last seq]: the records' lines joined in `seq` order. The same statement
- * runs on the core's connection and in the export's worker threads (export-usage-raw-workers.ts).
+ * runs on the core's connection and in the export's worker threads (usage-export-readers.ts).
  */
 export const USAGE_RAW_PAGE_SQL = `SELECT group_concat(line, '' ORDER BY seq), count(*), max(seq) FROM (SELECT ${RAW_LINE_SQL} AS line, seq FROM usage_records WHERE ${PAGE_WHERE})`;
 

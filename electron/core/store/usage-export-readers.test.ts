@@ -4,9 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeCsvFile } from '../csv/csv-writer';
 import { openTestCore, type TestCore } from '../testing/temp-core';
-import { createUsageExportRepository } from '../store/usage-export-repository';
-import { type AnyExportSource, usageRawExport } from './export-sources';
-import { TASK_SEQS } from './export-usage-raw-workers';
+import { createUsageExportRepository } from './usage-export-repository';
+import { type AnyExportSource, usageRawExport } from '../services/export-sources';
+import { TASK_SEQS } from './usage-export-readers';
 
 const ROWS = TASK_SEQS * 3 + 123;
 

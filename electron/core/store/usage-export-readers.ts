@@ -8,7 +8,7 @@
  * reads in its own snapshot, but the export only reads rows with `seq` in [first, last], fixed by
  * one aggregate when the export starts, and those rows never change while it runs:
  * `usage_records` is append-only (no statement in the app updates or deletes a record; the
- * rollup and store totals depend on that, and export-usage-raw-workers.test.ts
+ * rollup and store totals depend on that, and usage-export-readers.test.ts
  * guards it), and a new record gets `seq` = max(seq) + 1 > last (INTEGER PRIMARY KEY, no
  * explicit seq anywhere). So every snapshot taken after the start holds the same rows in that
  * range, which is also what the single-connection export has always relied on (one snapshot per
