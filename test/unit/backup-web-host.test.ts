@@ -46,7 +46,8 @@ describe('browser host: backup download and restore from an upload', () => {
     const archive = Buffer.from(await download.arrayBuffer());
     expect(archive.subarray(0, 8).toString('latin1')).toBe('GHBACKUP');
     expect((await fetch(`${base()}/api/exports/${job.jobId}`, { headers: auth() })).status).toBe(404);
-    expect(fs.readdirSync(folders.downloadsDir)).toEqual([]);
+    // The served file is deleted once the response has finished, which can be just after the client has read it all.
+    await expect.poll(() => fs.readdirSync(folders.downloadsDir)).toEqual([]);
 
     const later = await invoke('workspaces:create', { name: 'After the backup' });
     const upload = await fetch(`${base()}/api/uploads`, { method: 'POST', headers: { ...auth(), 'Content-Type': 'application/octet-stream' }, body: archive });
@@ -62,6 +63,6 @@ describe('browser host: backup download and restore from an upload', () => {
     expect(restored.state, JSON.stringify(restored.error)).toBe('done');
     expect((await invoke('workspaces:get', { id: kept.data.id })).ok).toBe(true);
     expect((await invoke('workspaces:get', { id: later.data.id })).ok).toBe(false);
-    expect(fs.readdirSync(folders.uploadsDir)).toEqual([]);
+    await expect.poll(() => fs.readdirSync(folders.uploadsDir)).toEqual([]);
   }, 60_000);
 });
