@@ -14,6 +14,9 @@ import { migration011UsageImportStaging } from './011-usage-import-staging';
 import { migration012Sync } from './012-sync';
 import { migration013UsageTotals } from './013-usage-totals';
 import { migration014WorkspacePolicy } from './014-workspace-policy';
+import { migration015McpServers } from './015-mcp-servers';
+import { migration016Webhooks } from './016-webhooks';
+import { migration017UsageCompact } from './017-usage-compact';
 
 export interface Migration {
   version: number;
@@ -33,6 +36,9 @@ export const MIGRATIONS: readonly Migration[] = [
   migration012Sync,
   migration013UsageTotals,
   migration014WorkspacePolicy,
+  migration015McpServers,
+  migration016Webhooks,
+  migration017UsageCompact,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;
