@@ -305,6 +305,7 @@ const EXPECTED: Record<number, { tables: string[]; indexes: string[]; triggers: 
   15: { tables: [], indexes: [], triggers: [] },
   16: { tables: [], indexes: [], triggers: [] },
   17: { tables: [], indexes: [], triggers: [] },
+  18: { tables: [], indexes: [], triggers: [] },
 };
 
 describe('each migration', () => {

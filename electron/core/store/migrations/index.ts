@@ -17,6 +17,7 @@ import { migration014WorkspacePolicy } from './014-workspace-policy';
 import { migration015McpServers } from './015-mcp-servers';
 import { migration016Webhooks } from './016-webhooks';
 import { migration017UsageCompact } from './017-usage-compact';
+import { migration018AuditSubjects } from './018-audit-subjects';
 
 export interface Migration {
   version: number;
@@ -39,6 +40,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration015McpServers,
   migration016Webhooks,
   migration017UsageCompact,
+  migration018AuditSubjects,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;
