@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import net from 'node:net';
+import net, { type LookupFunction } from 'node:net';
 import tls from 'node:tls';
 import { AppError } from '../../../../shared/contract/errors';
 
@@ -24,7 +24,8 @@ export interface HttpTransport {
   close(): void;
 }
 
-export type TransportErrorKind = 'timeout' | 'connection' | 'tls';
+/** `blocked`: the outbound guard refused the address (private, link-local, metadata…); nothing was sent. */
+export type TransportErrorKind = 'timeout' | 'connection' | 'tls' | 'blocked';
 
 /**
  * The request never got an HTTP answer. The message is for people ("Connection refused",
@@ -143,6 +144,8 @@ export interface HttpTransportOptions {
   timeoutMs?: number;
   /** For tests of the cap; default MAX_RESPONSE_BYTES. */
   maxResponseBytes?: number;
+  /** Resolves host names for every connection (the outbound guard checks each address it returns). */
+  lookup?: LookupFunction;
 }
 
 /**
@@ -188,6 +191,7 @@ export function createHttpTransport(options: HttpTransportOptions = {}): HttpTra
           path: `${url.pathname}${url.search}`,
           headers,
           agent: secure ? httpsAgent : httpAgent,
+          ...(options.lookup ? { lookup: options.lookup } : {}),
           // Never turned off: a remote with a private CA gets it added (`caCertificate`), not a bypass.
           ...(secure ? { rejectUnauthorized: true } : {}),
         };
