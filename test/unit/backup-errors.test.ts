@@ -1,12 +1,13 @@
 import Database from 'better-sqlite3';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ARCHIVE_MAGIC, openArchive, writeArchive, sha256File } from '../../electron/core/services/backup-archive';
 import { LATEST_SCHEMA_VERSION } from '../../electron/core/store/migrations';
 import { makeTempDir } from '../../electron/core/testing/temp-core';
-import { openDoorCore, seedStore, snapshotDir, type DoorCore } from './backup-harness';
+import { RESTORE_LOCK_NAME } from '../../electron/core/services/backup-restore-journal';
+import { FIXED_NOW, openDoorCore, seedStore, snapshotDir, type DoorCore } from './backup-harness';
 
 // Every way a restore can be refused: a typed error, and the data dir in force byte for byte as it was.
 const repoRoot = path.resolve(__dirname, '../..');
@@ -161,6 +162,57 @@ describe('restore refuses, changing nothing', () => {
       return copy;
     });
     expect(await refused(newer, undefined)).toMatchObject({ code: 'E_CONFLICT', message: expect.stringMatching(/newer Gatehouse \(archive format 2/) });
+  });
+
+  it('another live process restoring the same data dir (its restore.lock) → E_CONFLICT naming it; its journal is not settled under it', async () => {
+    const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+    try {
+      await new Promise((resolve) => other.once('spawn', resolve));
+      const lock = path.join(target.core.dataDir, RESTORE_LOCK_NAME);
+      fs.writeFileSync(lock, String(other.pid));
+      const error = await refused(plain, undefined);
+      expect(error).toMatchObject({ code: 'E_CONFLICT', message: expect.stringContaining(`pid ${other.pid}) is restoring this store`) });
+      expect(fs.readFileSync(lock, 'utf8')).toBe(String(other.pid)); // not ours to remove
+      fs.rmSync(lock);
+
+      // A journal whose work folder belongs to that live process is left alone by an opening core.
+      const work = `.restore-${other.pid}-0123456789abcdef`;
+      fs.mkdirSync(path.join(root, 'journal-dir', work), { recursive: true });
+      const dir = path.join(root, 'journal-dir');
+      fs.writeFileSync(path.join(dir, 'restore-journal.json'), JSON.stringify({
+        restoreId: 'a'.repeat(32), workDir: work, keptAside: 'before-restore-20260315T120000Z', keyFilesInBackup: [], backupCreatedAt: FIXED_NOW.toISOString(), schemaVersion: LATEST_SCHEMA_VERSION, migratedFrom: null,
+      }));
+      const opened = openDoorCore(dir);
+      await opened.ok('workspaces:list', {});
+      await opened.close();
+      expect(fs.existsSync(path.join(dir, 'restore-journal.json'))).toBe(true);
+      expect(fs.existsSync(path.join(dir, work))).toBe(true);
+    } finally {
+      other.kill('SIGKILL');
+    }
+    await new Promise((resolve) => (other.exitCode !== null || other.signalCode !== null ? resolve(null) : other.once('exit', resolve)));
+    // Once that process is gone, its leftovers are settled (discarded: no marker in the store) at the next open.
+    const reopened = openDoorCore(path.join(root, 'journal-dir'));
+    await reopened.ok('workspaces:list', {});
+    await reopened.close();
+    expect(fs.existsSync(path.join(root, 'journal-dir', 'restore-journal.json'))).toBe(false);
+  });
+
+  it('a restore.lock left by a process that is gone is taken over; the restore runs and removes it', async () => {
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    const dir = path.join(root, 'stale-lock');
+    const door = openDoorCore(dir);
+    try {
+      await door.ok('workspaces:create', { name: 'Replaced by the backup' });
+      fs.writeFileSync(path.join(dir, RESTORE_LOCK_NAME), dead.stdout);
+      door.door.openFrom = plain;
+      const job = await door.job('backup:restore', { file: { source: 'file' }, confirm: true });
+      expect(job.state).toBe('done');
+      expect(fs.existsSync(path.join(dir, RESTORE_LOCK_NAME))).toBe(false);
+      expect((await door.ok('workspaces:list', { search: 'Replaced by the backup' })).items).toHaveLength(0);
+    } finally {
+      await door.close();
+    }
   });
 });
 

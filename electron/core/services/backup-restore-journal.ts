@@ -17,6 +17,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { AppError } from '../../../shared/contract/errors';
 import { KEY_FILE_NAME } from './secret-box';
 import { createMutationLog } from '../store/mutation-log';
 import type { Db } from '../store/database';
@@ -94,6 +95,56 @@ export function processAlive(pid: number): boolean {
 /** `.restore-<pid>-<hex>`: the work folder of a restore run by process `pid`. */
 export const workDirName = (hex: string) => `.restore-${process.pid}-${hex}`;
 
+/** The pid in a work folder's name (`.restore-<pid>-<hex>`), or null. */
+const WORK_DIR = /^\.restore-(\d+)-[a-f0-9]{16}$/;
+const workDirOwner = (name: string): number | null => {
+  const match = WORK_DIR.exec(name);
+  return match ? Number(match[1]) : null;
+};
+
+export const RESTORE_LOCK_NAME = 'restore.lock';
+
+/**
+ * One restore at a time per data dir, across processes: `restore.lock` is created exclusively and
+ * holds the owner's pid. A lock whose process is gone (killed mid-restore) is taken over. Returns
+ * the release function; throws E_CONFLICT naming the process that holds it.
+ */
+export function acquireRestoreLock(dataDir: string): () => void {
+  const file = path.join(dataDir, RESTORE_LOCK_NAME);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const fd = fs.openSync(file, 'wx', 0o600);
+      try {
+        fs.writeFileSync(fd, String(process.pid));
+      } finally {
+        fs.closeSync(fd);
+      }
+      return () => {
+        try {
+          if (fs.readFileSync(file, 'utf8') === String(process.pid)) fs.rmSync(file, { force: true });
+        } catch {
+          // already gone
+        }
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    let owner: number;
+    try {
+      owner = Number(fs.readFileSync(file, 'utf8'));
+    } catch {
+      continue; // released in between: try again
+    }
+    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && processAlive(owner)) {
+      throw new AppError('E_CONFLICT', `Another Gatehouse process (pid ${owner}) is restoring this store; try again when it has finished. Nothing was changed.`);
+    }
+    if (owner === process.pid) throw new AppError('E_CONFLICT', 'A restore is already running');
+    // Left by a process that is gone (or unreadable): take it over.
+    fs.rmSync(file, { force: true });
+  }
+  throw new AppError('E_CONFLICT', 'Another restore of this store is starting; try again. Nothing was changed.');
+}
+
 /**
  * Work folders of restores killed while still validating (before their journal existed) and journals
  * killed while being written: removed
@@ -108,7 +159,7 @@ export function sweepAbandonedWorkDirs(dataDir: string, keep: string | null): vo
   }
   for (const name of names) {
     // A work folder, or a journal a killed process was still writing (`restore-journal.json.<pid>.tmp`).
-    const match = /^\.restore-(\d+)-[a-f0-9]{16}$/.exec(name) ?? /^restore-journal\.json\.(\d+)\.tmp$/.exec(name);
+    const match = WORK_DIR.exec(name) ?? /^restore-journal\.json\.(\d+)\.tmp$/.exec(name);
     if (!match || name === keep || processAlive(Number(match[1]))) continue;
     fs.rmSync(path.join(dataDir, name), { recursive: true, force: true });
   }
@@ -141,6 +192,10 @@ export interface RestoreCompletion {
  */
 export function settleRestore(dataDir: string, db: Db, actor: () => string, now: () => Date): RestoreCompletion | null {
   const journal = readRestoreJournal(dataDir);
+  // A restore another live process is running right now is its business: settling it here (as if it
+  // had crashed) would discard its work folder under it.
+  const owner = journal ? workDirOwner(journal.workDir) : null;
+  if (journal && owner !== null && owner !== process.pid && processAlive(owner)) return null;
   sweepAbandonedWorkDirs(dataDir, journal?.workDir ?? null);
   if (!journal) {
     fs.rmSync(path.join(dataDir, RESTORE_JOURNAL_NAME), { force: true });

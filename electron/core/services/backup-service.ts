@@ -34,7 +34,7 @@ import { checkStoreCopy, markStoreCopy, migrateStoreCopy, openStoreCopy } from '
 import { LATEST_SCHEMA_VERSION } from '../store/migrations';
 import { FILE_PROBLEMS, toStorageError } from '../store/storage-errors';
 import { BackupArchiveError, openArchive, readArchiveHeader, sha256File, writeArchive, type ArchiveEntryFile } from './backup-archive';
-import { fsyncDir, processAlive, RESTORED_KEY_FILES, workDirName, writeRestoreJournal, type RestoreCompletion, type RestoreJournal } from './backup-restore-journal';
+import { acquireRestoreLock, fsyncDir, processAlive, RESTORED_KEY_FILES, workDirName, writeRestoreJournal, type RestoreCompletion, type RestoreJournal } from './backup-restore-journal';
 import { KEY_FILE_NAME } from './secret-box';
 import type { CoreServiceContext } from './service-context';
 
@@ -323,8 +323,22 @@ export function createBackupService(ctx: CoreServiceContext, options: BackupServ
   }
 
   async function runRestore(job: JobHandle, input: ParsedInput<'backup:restore'>): Promise<RestoreResult> {
-    const store = options.store;
-    if (!store) throw new AppError('E_CONFLICT', 'This door cannot restore a store');
+    if (!options.store) throw new AppError('E_CONFLICT', 'This door cannot restore a store');
+    // Another process (a CLI restore, a second window) restoring the same data dir is refused up front.
+    let release: () => void;
+    try {
+      release = acquireRestoreLock(dataDir);
+    } catch (error) {
+      throw fileError(error, dataDir, 'restore into') ?? error;
+    }
+    try {
+      return await runRestoreLocked(job, input, options.store);
+    } finally {
+      release();
+    }
+  }
+
+  async function runRestoreLocked(job: JobHandle, input: ParsedInput<'backup:restore'>, store: NonNullable<typeof options.store>): Promise<RestoreResult> {
     const resolved = await resolveSource(input.file);
     job.throwIfCancelled();
     if (!resolved) throw new JobCancelledError('No file was chosen; nothing was changed');
