@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { CsvError, parse } from 'csv-parse';
+import { assertCsvFile } from '../csv/file-sniff';
 import { AppError, type FieldIssue } from '../../../shared/contract/errors';
 import { parseStrictTimestamp } from '../../../shared/domain/timestamps';
 import { USAGE_CSV_COLUMNS, USAGE_RECORD_MAX } from '../../../shared/domain/usage-rules';
@@ -28,7 +29,10 @@ export interface UsageCsvProgress {
 
 function syntaxError(error: CsvError): AppError {
   const line = (error as CsvError & { lines?: number }).lines;
-  return AppError.field('E_VALIDATION', 'csv', `line ${line ?? '?'}: ${error.message.replace(/^[^:]+:\s*/, '')}`);
+  // The parser quotes the field it stopped in: keep that to a readable excerpt.
+  const message = error.message.replace(/^[^:]+:\s*/, '');
+  const shown = message.length > 160 ? `${message.slice(0, 160)}…` : message;
+  return AppError.field('E_VALIDATION', 'csv', `line ${line ?? '?'}: ${shown}`);
 }
 
 function headerIndex(header: string[]): { index: Record<Column, number>; width: number } {
@@ -218,6 +222,7 @@ export async function* readUsageCsv(input: Readable, progress: UsageCsvProgress 
  * csv-parse otherwise (same records, problems and line numbers; see the property test).
  */
 export async function* readUsageCsvFile(file: string, progress: UsageCsvProgress, readChunkBytes: number): AsyncGenerator<Array<UsageRecord | null>> {
+  await assertCsvFile(file);
   if (await isPlainUsageCsvFile(file)) {
     yield* readPlainUsageCsv(fs.createReadStream(file, { highWaterMark: readChunkBytes }), progress);
     return;
