@@ -240,8 +240,9 @@ export function createUsageImports(deps: UsageImportDeps) {
   async function applyChunks(job: JobHandle, journal: UsageImportJournal, owner: UsageImportOwner): Promise<ImportResult> {
     const { id, rows } = journal;
     let { appliedSeq, inserted, duplicates } = journal;
-    job.setMessage('Writing records');
+    // The total first: the phase's (unthrottled) message event then carries it.
     job.progress(appliedSeq, rows);
+    job.setMessage('Writing records');
     let toldTooLate = false;
     const sizer = chunkSizer();
     for (;;) {
