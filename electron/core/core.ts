@@ -23,13 +23,15 @@ import { syncFeature } from './handlers/sync-handlers';
 import { usageFeature } from './handlers/usage-handlers';
 import { workspacesFeature } from './handlers/workspace-handlers';
 import type { HostCapabilities } from './host-capabilities';
-import { createJobRunner, type JobRunner } from './jobs/job-runner';
+import { createJobRunner, JobCancelledError, type JobRunner } from './jobs/job-runner';
+import { FINISHED_JOB_STATES } from '../../shared/contract/job-schemas';
 import { createCoreServices, type CoreServices } from './services/core-services';
 import type { StoreControl } from './services/backup-service';
 import { settleRestore, type RestoreCompletion } from './services/backup-restore-journal';
 import { createServiceContext, type CoreServiceContext } from './services/service-context';
 import { createChangeFeedRepository } from './store/change-feed-repository';
 import { DATABASE_FILE_NAME, openDatabase, storeHealth, type Db } from './store/database';
+import { checkIntegrityInBackground, type IntegrityCheck } from './store/integrity-check';
 import { toStorageError } from './store/storage-errors';
 
 export interface CoreOptions {
@@ -51,6 +53,13 @@ export interface CoreOptions {
    * still gets a typed E_STORAGE from any damaged page it reads.
    */
   quickCheck?: boolean;
+  /**
+   * `background` (long-lived doors): a current store answers at once and is checked by a worker on
+   * its own connection; damage found switches the core to read-only (as an at-open failure would)
+   * and announces a `store` change. A store that needs an upgrade is still checked before it.
+   * Default `at-open`. Ignored when `quickCheck` is false.
+   */
+  integrityCheck?: 'at-open' | 'background';
   /** Resume interrupted imports at open (default true); one-shot CLI commands other than import skip it. */
   resumeInterruptedWork?: boolean;
   /** Crash tests only: `<sync crash point>:<n>` SIGKILLs this process there (the CLI reads GH_SYNC_CRASH_AT). */
@@ -131,8 +140,12 @@ export function createCore(options: CoreOptions): Core {
   const jobs = createJobRunner({ now, onEvent: (job) => hub.emit({ type: 'job', job }), logError, classifyError });
   const pollMs = options.externalChangePollMs ?? 500;
 
-  const openRuntime = (openOptions: { quickCheck?: boolean; resumeInterruptedWork?: boolean | undefined }): StoreRuntime => {
-    const db = openDatabase(databasePath, { nativeBinding: options.nativeBinding, ...(openOptions.quickCheck === false ? { quickCheck: false } : {}) });
+  const openRuntime = (openOptions: { quickCheck?: boolean | 'before-migrating'; knownDamage?: string; resumeInterruptedWork?: boolean | undefined }): StoreRuntime => {
+    const db = openDatabase(databasePath, {
+      nativeBinding: options.nativeBinding,
+      ...(openOptions.quickCheck !== undefined ? { quickCheck: openOptions.quickCheck } : {}),
+      ...(openOptions.knownDamage !== undefined ? { knownDamage: openOptions.knownDamage } : {}),
+    });
     const ctx = createServiceContext({ db, now, onCommitted: (entities) => announce('this-core', entities) });
     let services: CoreServices;
     let restore: RestoreCompletion | null = null;
@@ -200,7 +213,37 @@ export function createCore(options: CoreOptions): Core {
     },
   };
 
-  let runtime = openRuntime({ ...(options.quickCheck === false ? { quickCheck: false } : {}), resumeInterruptedWork: options.resumeInterruptedWork });
+  const background = options.quickCheck !== false && options.integrityCheck === 'background';
+  let runtime = openRuntime({
+    ...(options.quickCheck === false ? { quickCheck: false } : background ? { quickCheck: 'before-migrating' as const } : {}),
+    resumeInterruptedWork: options.resumeInterruptedWork,
+  });
+
+  // The background integrity check of the store just opened (when it was not checked at open).
+  let integrity: IntegrityCheck | null = null;
+  if (background && !runtime.db.readonly && storeHealth(runtime.db).integrity === 'ok') {
+    const checked = runtime;
+    try {
+      integrity = checkIntegrityInBackground(databasePath, options.nativeBinding);
+    } catch (error) {
+      logError('store:integrity', error);
+    }
+    integrity?.result.then(
+      (damage) => {
+        // A restore (or a close) replaced the store meanwhile: this answer is about a store no longer in use.
+        if (damage === null || runtime !== checked || replacing || closing) return;
+        for (const job of jobs.list()) {
+          if (!FINISHED_JOB_STATES.includes(job.state)) jobs.cancel(job.jobId, new JobCancelledError('The store failed its integrity check; Gatehouse switched it to read-only. Nothing more was written.'));
+        }
+        closeRuntime(runtime);
+        runtime = openRuntime({ knownDamage: damage, resumeInterruptedWork: false });
+        announce('this-core', [{ entityType: 'store', entityId: 'store', workspaceId: null }]);
+      },
+      (error: unknown) => {
+        if (!closing && !(error instanceof Error && error.message === 'integrity check cancelled')) logError('store:integrity', error);
+      },
+    );
+  }
 
   // The job channels read only the runner (not the store): they keep answering during the swap, so a door can follow the restore.
   const held = (channel: string) => replacing && !channel.startsWith('jobs:');
@@ -224,6 +267,7 @@ export function createCore(options: CoreOptions): Core {
     on: hub.on,
     close() {
       if (closing) return closing;
+      integrity?.cancel();
       const unfinished = jobs.list().some((j) => j.state === 'running' || j.state === 'waiting');
       if (!unfinished) {
         closeRuntime(runtime); // nothing to wait for: close now, synchronously

@@ -324,6 +324,46 @@ describe('integrity', () => {
     expect(models).toMatchObject({ ok: false, error: { code: 'E_STORAGE', message: expect.stringMatching(/damaged \(SQLITE_CORRUPT.*Restore it from a backup/) } });
   });
 
+  it('background check (long-lived doors): a damaged store answers at once, then switches to read-only and announces it', async () => {
+    await seedStore();
+    corruptPageOf('models');
+    const core = openTestCore({ dataDir, integrityCheck: 'background' });
+    cores.push(core);
+    const events: string[][] = [];
+    core.on((event) => {
+      if (event.type === 'changed') events.push(event.entityTypes);
+    });
+    // Opened writable, not checked yet: the first answer did not wait for a read of every page.
+    expect(core.db.readonly).toBe(false);
+    expect(core.ok('workspaces:list', {}).total).toBe(2);
+    await expect.poll(() => storeHealth(core.db).integrity, { timeout: 20_000 }).toBe('failed');
+    expect(core.db.readonly).toBe(true);
+    expect(storeHealth(core.db).problem).toMatch(/failed its integrity check .* read-only/);
+    expect(events).toContainEqual(['store']);
+    expect(core.call('workspaces:create', { name: 'Nope' })).toMatchObject({ ok: false, error: { code: 'E_STORAGE' } });
+    expect(core.ok('workspaces:list', {}).total).toBe(2);
+  });
+
+  it('background check: a sound store stays writable and nothing is announced', async () => {
+    await seedStore();
+    const core = openTestCore({ dataDir, integrityCheck: 'background' });
+    cores.push(core);
+    const db = core.db;
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // a tiny store is checked in well under this
+    expect(core.db).toBe(db); // not reopened
+    expect(storeHealth(core.db)).toEqual({ writable: true, integrity: 'ok', problem: null });
+    expect(core.ok('workspaces:create', { name: 'Still writable' }).name).toBe('Still writable');
+  });
+
+  it('background check: a store that needs an upgrade is checked before it is migrated', async () => {
+    await seedStore();
+    corruptPageOf('models');
+    const raw = new Database(file);
+    raw.pragma(`user_version = ${LATEST_SCHEMA_VERSION - 1}`);
+    raw.close();
+    expect(() => openTestCore({ dataDir, integrityCheck: 'background' })).toThrow(/damaged .* from an older Gatehouse, so it cannot be upgraded/);
+  });
+
   it('a store whose header is destroyed fails to open with E_STORAGE and a message, not a stack', async () => {
     await seedStore();
     const fd = fs.openSync(file, 'r+');

@@ -39,6 +39,8 @@ try {
     // The door checked the sender before the call crossed over (only it knows the frame URL or token).
     isTrustedSender: () => true,
     capabilities,
+    // A long-lived door: the first answer does not wait for a full read of a large store.
+    integrityCheck: 'background',
   });
 } catch (error) {
   const payload = error instanceof AppError ? error.toPayload() : { code: 'E_STORAGE', message: error instanceof Error ? error.message : String(error) };

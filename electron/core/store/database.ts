@@ -30,7 +30,12 @@ export interface OpenDatabaseOptions {
    * Run `PRAGMA quick_check` at open (default true). It reads every page: ~2 ms on a fresh store,
    * ~0.55-0.8 s (page cache warm) to ~2.4 s (cold) on a 185 MB store with 1M usage records.
    */
-  quickCheck?: boolean;
+  quickCheck?: boolean | 'before-migrating';
+  /**
+   * The result of a check made elsewhere (the background check, see integrity-check.ts): the store
+   * is treated as failing its integrity check without checking again.
+   */
+  knownDamage?: string;
 }
 
 /**
@@ -91,7 +96,10 @@ function openStore(file: string, options: OpenDatabaseOptions): Db {
     // Refuse a newer store before touching it at all (not even its journal mode).
     assertNotTooNew(db, LATEST_SCHEMA_VERSION);
     applyPragmas(db, { busyTimeoutMs });
-    const damage = options.quickCheck === false ? null : quickCheck(db);
+    // 'before-migrating': a current store is checked in the background by the caller; an upgrade is
+    // never run on a store that has not been checked.
+    const checkNow = options.quickCheck === 'before-migrating' ? schemaVersion(db) < LATEST_SCHEMA_VERSION : options.quickCheck !== false;
+    const damage = options.knownDamage ?? (checkNow ? quickCheck(db) : null);
     if (damage !== null && !db.readonly) {
       // Damaged: reopen read-only so nothing makes it worse; exports still work for what can be read.
       db.close();
@@ -202,15 +210,19 @@ function statOrNull(target: string): fs.Stats | null {
   }
 }
 
+/** What `PRAGMA quick_check(3)` answered, as one line for the banner; null when it says `ok`. */
+export function quickCheckProblem(messages: string[]): string | null {
+  if (messages.length === 1 && messages[0] === 'ok') return null;
+  // e.g. "*** in database main ***\nTree 30 page 43 cell 24: Rowid … out of order": one line for the banner.
+  const lines = messages.flatMap((m) => m.split('\n')).filter((line) => line.trim() && !line.startsWith('***'));
+  return lines.slice(0, 3).join('; ') || 'quick_check failed';
+}
+
 /** `PRAGMA quick_check`: the b-tree structure of every page (not index contents); null when fine. */
 function quickCheck(db: Db): string | null {
   try {
     const rows = db.pragma('quick_check(3)', { simple: false }) as Array<{ quick_check: string }>;
-    const messages = rows.map((r) => r.quick_check);
-    if (messages.length === 1 && messages[0] === 'ok') return null;
-    // e.g. "*** in database main ***\nTree 30 page 43 cell 24: Rowid … out of order": one line for the banner.
-    const lines = messages.flatMap((m) => m.split('\n')).filter((line) => line.trim() && !line.startsWith('***'));
-    return lines.slice(0, 3).join('; ') || 'quick_check failed';
+    return quickCheckProblem(rows.map((r) => r.quick_check));
   } catch (error) {
     const code = (error as { code?: string }).code ?? '';
     if (code.startsWith('SQLITE_CORRUPT')) return (error as Error).message;

@@ -88,6 +88,13 @@ function openCoreIn(dataDir: string, ownsDataDir: boolean, overrides: Partial<Co
   };
   return {
     ...core,
+    // Getters, not the values at open: a restore or a failed background integrity check replaces them.
+    get db() {
+      return core.db;
+    },
+    get services() {
+      return core.services;
+    },
     call,
     ok(channel, input) {
       const result = call(channel, input);
