@@ -14,10 +14,6 @@ import { migration011UsageImportStaging } from './011-usage-import-staging';
 import { migration012Sync } from './012-sync';
 import { migration013UsageTotals } from './013-usage-totals';
 import { migration014WorkspacePolicy } from './014-workspace-policy';
-import { migration015McpServers } from './015-mcp-servers';
-import { migration016Webhooks } from './016-webhooks';
-import { migration017UsageCompact } from './017-usage-compact';
-import { migration018AuditSubjects } from './018-audit-subjects';
 
 export interface Migration {
   version: number;
@@ -37,10 +33,6 @@ export const MIGRATIONS: readonly Migration[] = [
   migration012Sync,
   migration013UsageTotals,
   migration014WorkspacePolicy,
-  migration015McpServers,
-  migration016Webhooks,
-  migration017UsageCompact,
-  migration018AuditSubjects,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;
