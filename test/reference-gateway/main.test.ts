@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { capabilitiesSchema, healthSchema } from '../../shared/gateway-protocol/v1';
 import { createApi, makeTempDir } from './test-kit';
@@ -9,6 +10,8 @@ import { createApi, makeTempDir } from './test-kit';
 // The CLI as a user runs it (`npm run gateway` = tsx test/reference-gateway/main.ts), in a child process.
 const repoRoot = path.resolve(import.meta.dirname, '../..');
 const MAIN = path.join(repoRoot, 'test/reference-gateway/main.ts');
+// The child runs in a temp folder: name tsx's loader by its path, not by a package name resolved from there.
+const TSX = pathToFileURL(path.join(repoRoot, 'node_modules/tsx/dist/loader.mjs')).href;
 const READY = /^Gatehouse reference gateway: (http:\/\/127\.0\.0\.1:\d+)$/m;
 
 let dir: string;
@@ -26,7 +29,7 @@ interface Run {
 /** Starts the CLI; resolves with its URL once ready (and a `stop` that sends SIGTERM), or with its exit when it fails to start. */
 function launch(args: string[]): Promise<{ url: string; output: () => Run; stop: () => Promise<Run> } | { failed: Run }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     const run: Run = { stdout: '', stderr: '', code: null };
     const exited = new Promise<Run>((done) => child.once('exit', (code) => done({ ...run, code })));
     let ready = false;

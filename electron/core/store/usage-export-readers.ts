@@ -26,8 +26,8 @@
  */
 import { createRequire } from 'node:module';
 import os from 'node:os';
-import path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { moduleFrom } from './worker-module';
 
 /** Records (seq values) per task: ~10 pages. */
 export const TASK_SEQS = 6_000;
@@ -104,10 +104,6 @@ parentPort.on('message', (task) => {
 `;
 
 /** Where the worker resolves better-sqlite3 from: this bundle (CommonJS) or the running entry. */
-function moduleFrom(): string {
-  if (typeof require === 'function' && typeof __filename === 'string') return __filename;
-  return path.resolve(process.argv[1] ?? path.join(process.cwd(), 'index.js'));
-}
 
 export function usageRawWorkerCount(): number {
   return Math.max(1, Math.min(MAX_WORKERS, os.availableParallelism()));
