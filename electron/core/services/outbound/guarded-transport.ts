@@ -78,8 +78,9 @@ function ipv6Groups(address: string): number[] | null {
   let text = address.toLowerCase().replace(/%.*$/, '');
   const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
   if (dotted) {
-    const parts = dotted[1].split('.').map(Number);
-    text = `${text.slice(0, -dotted[1].length)}${((parts[0] << 8) | parts[1]).toString(16)}:${((parts[2] << 8) | parts[3]).toString(16)}`;
+    const quad = dotted[1]!;
+    const [a = 0, b = 0, c = 0, d = 0] = quad.split('.').map(Number);
+    text = `${text.slice(0, -quad.length)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
   }
   const halves = text.split('::');
   if (halves.length > 2) return null;
@@ -93,11 +94,13 @@ function ipv6Groups(address: string): number[] | null {
 
 /** The IPv4 address embedded in an IPv4-mapped (::ffff:a.b.c.d), IPv4-compatible or NAT64 (64:ff9b::/96) IPv6 address. */
 function embeddedIpv4(groups: number[]): string | null {
-  const v4 = () => `${groups[6] >> 8}.${groups[6] & 0xff}.${groups[7] >> 8}.${groups[7] & 0xff}`;
+  const g6 = groups[6]!;
+  const g7 = groups[7]!;
+  const v4 = () => `${g6 >> 8}.${g6 & 0xff}.${g7 >> 8}.${g7 & 0xff}`;
   const zeros = (from: number, to: number) => groups.slice(from, to).every((g) => g === 0);
   if (zeros(0, 5) && groups[5] === 0xffff) return v4(); // mapped
   if (groups[0] === 0x64 && groups[1] === 0xff9b && zeros(2, 6)) return v4(); // NAT64
-  if (zeros(0, 6) && (groups[6] !== 0 || groups[7] > 1)) return v4(); // deprecated IPv4-compatible
+  if (zeros(0, 6) && (g6 !== 0 || g7 > 1)) return v4(); // deprecated IPv4-compatible
   return null;
 }
 
@@ -163,7 +166,8 @@ export function guardedLookup(allowLoopback: boolean, resolve: LookupAll = dns.l
       if (bad) return callback(new TransportError('blocked', `${refusal(bad.address, classifyAddress(bad.address))} (${hostname} resolves to it)`));
       if (addresses.length === 0) return callback(Object.assign(new Error(`Host not found: ${hostname}`), { code: 'ENOTFOUND' }));
       if (options.all) return callback(null, addresses);
-      return callback(null, addresses[0].address, addresses[0].family);
+      const first = addresses[0]!;
+      return callback(null, first.address, first.family);
     });
   }) as LookupFunction;
 }
