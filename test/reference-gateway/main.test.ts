@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -10,8 +11,8 @@ import { createApi, makeTempDir } from './test-kit';
 // The CLI as a user runs it (`npm run gateway` = tsx test/reference-gateway/main.ts), in a child process.
 const repoRoot = path.resolve(import.meta.dirname, '../..');
 const MAIN = path.join(repoRoot, 'test/reference-gateway/main.ts');
-// The child runs in a temp folder: name tsx's loader by its path, not by a package name resolved from there.
-const TSX = pathToFileURL(path.join(repoRoot, 'node_modules/tsx/dist/loader.mjs')).href;
+// The child runs in a temp folder: name tsx's loader by the file it resolves to from here, not by a package name resolved from there.
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const READY = /^Gatehouse reference gateway: (http:\/\/127\.0\.0\.1:\d+)$/m;
 
 let dir: string;

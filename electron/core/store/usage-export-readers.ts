@@ -103,8 +103,6 @@ parentPort.on('message', (task) => {
 });
 `;
 
-/** Where the worker resolves better-sqlite3 from: this bundle (CommonJS) or the running entry. */
-
 export function usageRawWorkerCount(): number {
   return Math.max(1, Math.min(MAX_WORKERS, os.availableParallelism()));
 }
