@@ -14,10 +14,10 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { createCore } from '../electron/core/core';
 import { dayRangeBounds } from '../electron/core/services/export-sources';
 import { createUsageExportRepository, usageRawBaselineSql } from '../electron/core/store/usage-export-repository';
 import { makeTempDir } from '../electron/core/testing/temp-core';
+import { benchDispatch, generatedStore, openBenchCore } from './bench-store';
 
 const SELF = fileURLToPath(import.meta.url);
 const RUNS = Number(process.env.GATEHOUSE_BENCH_RUNS ?? 5);
@@ -25,29 +25,9 @@ const TARGET_RATIO = 1.0;
 const CLI = fileURLToPath(new URL('../bin/gatehouse.mjs', import.meta.url));
 const TARGET_RSS_MB = 200;
 
-/** The export goes where a browser-host-like door says: `<dataDir>/exports/<jobId>.csv`. */
-function openCore(dataDir: string) {
-  const exportsDir = path.join(dataDir, 'exports');
-  return createCore({
-    dataDir,
-    appVersion: 'bench',
-    isTrustedSender: () => true,
-    localUserName: 'bench',
-    logError: (c, e) => console.error(c, e),
-    capabilities: {
-      chooseSavePath: ({ jobId }) => {
-        fs.mkdirSync(exportsDir, { recursive: true });
-        return Promise.resolve(path.join(exportsDir, `${jobId}.csv`));
-      },
-      savesForDownload: true,
-    },
-  });
-}
-function dispatch<T>(core: ReturnType<typeof openCore>, channel: string, input: unknown): T {
-  const result = core.dispatcher.dispatch(channel, input, { kind: 'cli' });
-  if (!result.ok) throw new Error(`${channel}: ${result.error.message}`);
-  return result.data as T;
-}
+/** The export goes where a browser-host-like door says: `<dataDir>/exports/<jobId>.csv` (bench-store's core). */
+const openCore = openBenchCore;
+const dispatch = benchDispatch;
 
 /** Child mode: one export job through `exports:start`, awaited to its end, then report time and peak RSS. */
 async function child(dataDir: string, from: string, to: string, exportIt: boolean): Promise<void> {
@@ -97,33 +77,6 @@ async function ensureSqlite3(): Promise<string> {
   return spawnSync('sqlite3', ['-version'], { encoding: 'utf8' }).stdout.split(' ')[0]!;
 }
 
-/** A store of `rows` generated records (90 days, 11 workspaces × 3 keys), kept in GATEHOUSE_BENCH_STORE_DIR when set. */
-async function storeWith(rows: number): Promise<{ dataDir: string; from: string; to: string; keep: boolean }> {
-  const keepRoot = process.env.GATEHOUSE_BENCH_STORE_DIR;
-  const dataDir = keepRoot ? path.join(path.resolve(keepRoot), String(rows)) : makeTempDir('gatehouse-bench-export-');
-  const marker = path.join(dataDir, 'bench-store.json');
-  if (keepRoot && fs.existsSync(marker)) {
-    const kept = JSON.parse(fs.readFileSync(marker, 'utf8')) as { from: string; to: string };
-    console.log(`store: ${rows.toLocaleString('en-US')} records (kept in ${dataDir}), ${kept.from} to ${kept.to}`);
-    return { dataDir, ...kept, keep: true };
-  }
-  fs.rmSync(dataDir, { recursive: true, force: true });
-  fs.mkdirSync(dataDir, { recursive: true });
-  const core = openCore(dataDir);
-  for (let w = 1; w < 12; w++) dispatch(core, 'workspaces:create', { name: `Team ${w}`, monthlyBudgetMinor: w * 100_000 });
-  const workspaces = dispatch<{ items: Array<{ id: string }> }>(core, 'workspaces:list', { page: { index: 0, size: 50 } }).items;
-  for (const ws of workspaces) for (let k = 0; k < 3; k++) dispatch(core, 'keys:create', { workspaceId: ws.id, name: `svc-${k}` });
-  const genStart = performance.now();
-  const generation = await core.jobs.settled(dispatch<{ jobId: string }>(core, 'usage:generateSample', { days: 90, rows, seed: 1 }).jobId);
-  if (generation.result?.kind !== 'usage-generate') throw new Error(`generation ${generation.state}: ${generation.message}`);
-  const generated = generation.result;
-  console.log(`store: ${generated.inserted.toLocaleString('en-US')} records from ${generated.from} to ${generated.to}, generated in ${((performance.now() - genStart) / 1000).toFixed(1)} s`);
-  core.db.pragma('wal_checkpoint(TRUNCATE)');
-  await core.close();
-  if (keepRoot) fs.writeFileSync(marker, JSON.stringify({ from: generated.from, to: generated.to }));
-  return { dataDir, from: generated.from, to: generated.to, keep: Boolean(keepRoot) };
-}
-
 /** The whole CLI process, as a user runs it: `gatehouse --data-dir DIR export usage --from D --to D --out FILE`. */
 function runCli(dataDir: string, from: string, to: string, out: string): { wallMs: number } {
   const start = performance.now();
@@ -135,7 +88,7 @@ function runCli(dataDir: string, from: string, to: string, out: string): { wallM
 }
 
 async function benchSize(rows: number): Promise<boolean> {
-  const store = await storeWith(rows);
+  const store = await generatedStore(rows, 'gatehouse-bench-export-');
   const { dataDir } = store;
   const work = makeTempDir('gatehouse-bench-export-out-');
   try {
