@@ -198,7 +198,7 @@ describe('usage:report', () => {
       ['2026-06-08', 'Alpha', 100, 'USD'],
       ['2026-06-15', 'Alpha', 200, 'USD'],
       ['2026-06-15', 'Beta', 300, 'USD'],
-      ['2026-06-15', 'ws-deleted (deleted)', 400, 'EUR'],
+      ['2026-06-15', 'ws-deleted (not in this store)', 400, 'EUR'],
     ]);
     expect(weekly.rows.map((r) => r.bucket)).toEqual(weekly.rows.map((r) => r.bucket).sort());
     expect(weekly.totals).toEqual([
@@ -226,9 +226,17 @@ describe('usage:report', () => {
   it('facets list what has usage, labelled', async () => {
     await seedRecords();
     const facets = core.ok('usage:facets', {});
-    expect(facets.workspaces.map((w) => w.label)).toEqual(['Alpha', 'Beta', 'ws-deleted (deleted)']);
+    expect(facets.workspaces.map((w) => w.label)).toEqual(['Alpha', 'Beta', 'ws-deleted (not in this store)']);
     expect(facets.models).toEqual([{ id: 'gpt-x', label: 'gpt-x' }]);
     expect(facets.keys).toEqual([]);
+  });
+
+  it('a deleted workspace keeps its last name, marked deleted; an ID the store never had is not called deleted', async () => {
+    await seedRecords();
+    core.ok('workspaces:update', { id: wsB, changes: { name: 'Beta renamed' } });
+    core.ok('workspaces:delete', { id: wsB, confirmName: 'Beta renamed' });
+    const labels = core.ok('usage:facets', {}).workspaces.map((w) => w.label);
+    expect(labels).toEqual(['Alpha', 'Beta renamed (deleted)', 'ws-deleted (not in this store)']);
   });
 });
 

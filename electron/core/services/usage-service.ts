@@ -20,7 +20,7 @@ export interface UsageImportOptions {
 
 /** The other domains usage labels and sample generation read, each through its own repository. */
 export interface UsageDirectory {
-  workspaces: Pick<WorkspaceRepository, 'names' | 'forSampling'>;
+  workspaces: Pick<WorkspaceRepository, 'names' | 'deletedNames' | 'forSampling'>;
   keys: Pick<KeyRepository, 'names' | 'activeIds'>;
   models: Pick<ModelRepository, 'labelsAndPrices'>;
 }
@@ -59,13 +59,21 @@ export function createUsageService(
       const modelName = new Map(directory.models.labelsAndPrices().map((m) => [m.id, m.displayName]));
       return (id: string) => modelName.get(id) ?? id;
     }
+    // A deleted workspace keeps its last name (from the audit log); an ID this store never had (an
+    // imported file's, or the gateway's) says so instead of claiming it was deleted.
     const workspaceName = new Map(directory.workspaces.names().map((w) => [w.id, w.name]));
-    if (groupBy === 'workspace') return (id: string) => workspaceName.get(id) ?? `${id} (deleted)`;
+    const deletedName = new Map(directory.workspaces.deletedNames().map((w) => [w.id, w.name]));
+    const workspaceLabel = (id: string) => {
+      const deleted = deletedName.get(id);
+      return workspaceName.get(id) ?? (deleted === undefined ? `${id} (not in this store)` : `${deleted} (deleted)`);
+    };
+    if (groupBy === 'workspace') return workspaceLabel;
     const keys = new Map(directory.keys.names().map((k) => [k.id, k]));
     return (id: string) => {
       if (!id) return 'No key';
       const key = keys.get(id);
-      return key ? `${key.name} · ${workspaceName.get(key.workspaceId) ?? key.workspaceId}` : `${id} (deleted)`;
+      // Keys go with their workspace, so an unknown key may be one of a deleted workspace's.
+      return key ? `${key.name} · ${workspaceLabel(key.workspaceId)}` : `${id} (deleted or not in this store)`;
     };
   };
 

@@ -84,6 +84,12 @@ export function createWorkspaceRepository(db: Db, now: () => Date) {
   );
   const countByEnvironment = db.prepare('SELECT COUNT(*) FROM workspaces WHERE environment = ?').pluck();
   const names = db.prepare('SELECT id, name FROM workspaces');
+  // The audit log keeps the last snapshot of a deleted workspace (its entries are append-only).
+  const deletedNames = db.prepare(
+    `SELECT entity_id AS id, json_extract(before_json, '$.name') AS name FROM audit_log
+     WHERE entity_type = 'workspace' AND action = 'workspace.delete' AND json_valid(before_json)
+       AND entity_id NOT IN (SELECT id FROM workspaces)`,
+  );
   const namesOwnedBy = db.prepare('SELECT name FROM workspaces WHERE owner_member_id = ? ORDER BY name_key').pluck();
   const unowned = db.prepare('SELECT id, owner, version FROM workspaces WHERE owner_member_id IS NULL ORDER BY created_at, id');
   const setOwnerIfUnowned = db.prepare('UPDATE workspaces SET owner_member_id = ? WHERE id = ? AND owner_member_id IS NULL');
@@ -116,6 +122,10 @@ export function createWorkspaceRepository(db: Db, now: () => Date) {
     /** Every workspace's name (usage labels). */
     names(): Array<{ id: string; name: string }> {
       return names.all() as Array<{ id: string; name: string }>;
+    },
+    /** Last known names of deleted workspaces, from their delete entries in the audit log. */
+    deletedNames(): Array<{ id: string; name: string }> {
+      return (deletedNames.all() as Array<{ id: string; name: unknown }>).flatMap((r) => (typeof r.name === 'string' ? [{ id: r.id, name: r.name }] : []));
     },
     /** What sample usage generation spreads records over, oldest workspace first. */
     forSampling(): Array<{ id: string; currency: string; monthlyBudgetMinor: number }> {
