@@ -1,5 +1,6 @@
 import { createMemoryHistory } from '@tanstack/react-router';
 import { act, cleanup, render, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AppInfo } from '../../../../shared/contract/app-schemas';
 import type { Workspace } from '../../../../shared/contract/workspace-schemas';
@@ -104,5 +105,27 @@ describe('AppShell', () => {
     expect(screen.getByRole('alert', { name: 'Connection problem' }).textContent).toContain('could not be reached');
     act(() => useConnection.getState().set('open'));
     expect(screen.queryByRole('alert', { name: 'Connection problem' })).toBeNull();
+  });
+
+  it('the palette\'s "Create workspace" opens the dialog at #/workspaces/new; Cancel goes back to the list', async () => {
+    installCore();
+    const history = createMemoryHistory({ initialEntries: ['/audit'] });
+    const user = userEvent.setup();
+    render(<AppShell history={history} />);
+    await screen.findByRole('navigation');
+    await user.keyboard('{Control>}k{/Control}');
+    await user.type(await screen.findByRole('combobox', { name: 'Command' }), 'create work');
+    await user.keyboard('{Enter}');
+    const dialog = await screen.findByRole('dialog', { name: 'Create workspace' });
+    expect(history.location.pathname).toBe('/workspaces/new');
+    await user.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+    await waitFor(() => expect(history.location.pathname).toBe('/workspaces'));
+    expect(screen.queryByRole('dialog', { name: 'Create workspace' })).toBeNull();
+  });
+
+  it('a link to #/workspaces/new opens the Create workspace dialog', async () => {
+    installCore();
+    render(<AppShell history={createMemoryHistory({ initialEntries: ['/workspaces/new'] })} />);
+    expect(await screen.findByRole('dialog', { name: 'Create workspace' })).toBeTruthy();
   });
 });

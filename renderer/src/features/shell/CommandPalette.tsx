@@ -7,7 +7,7 @@ import { NAV } from './nav';
 interface Command {
   id: string;
   label: string;
-  group: 'Go to' | 'Open workspace' | 'Switch workspace';
+  group: 'Go to' | 'Create' | 'Open workspace' | 'Switch workspace';
   run(): void;
 }
 
@@ -46,6 +46,7 @@ export function CommandPalette() {
   const commands = useMemo<Command[]>(
     () => [
       ...NAV.map((item) => ({ id: `go:${item.to}`, label: item.label, group: 'Go to' as const, run: () => void navigate({ to: item.to }) })),
+      { id: 'create:workspace', label: 'Workspace', group: 'Create' as const, run: () => void navigate({ to: '/workspaces/new' }) },
       ...allWorkspaces.map((w) => ({
         id: `open:${w.id}`,
         label: w.name,
@@ -77,7 +78,7 @@ export function CommandPalette() {
           aria-controls={listId}
           aria-activedescendant={matches[current] ? `${listId}-${current}` : undefined}
           aria-autocomplete="list"
-          placeholder="Type a page or a workspace…"
+          placeholder="Type a page, a workspace or “create”…"
           value={query}
           onChange={(e) => {
             setQuery(e.target.value);
@@ -111,7 +112,7 @@ export function CommandPalette() {
       <Modal title="Keyboard shortcuts" open={open === 'shortcuts'} onClose={() => setOpen(null)}>
         <dl className="shortcuts">
           <dt><kbd>Ctrl</kbd>/<kbd>⌘</kbd> + <kbd>K</kbd></dt>
-          <dd>Command palette: go to a page, open or switch workspace</dd>
+          <dd>Command palette: go to a page, create a workspace, open or switch workspace</dd>
           <dt><kbd>?</kbd></dt>
           <dd>This list</dd>
           <dt><kbd>↑</kbd> <kbd>↓</kbd> <kbd>Home</kbd> <kbd>End</kbd></dt>

@@ -51,6 +51,8 @@ const indexRoute = createRoute({
 
 const workspacesRoute = createRoute({ getParentRoute: () => rootRoute, path: 'workspaces', component: WorkspacesPage });
 const workspacesIndexRoute = createRoute({ getParentRoute: () => workspacesRoute, path: '/' });
+/** `#/workspaces/new`: the Create workspace dialog over the list (the palette's "Create workspace", a link). */
+const workspaceNewRoute = createRoute({ getParentRoute: () => workspacesRoute, path: 'new' });
 export const workspaceRoute = createRoute({ getParentRoute: () => workspacesRoute, path: '$workspaceId' });
 const workspaceSectionRoute = createRoute({
   getParentRoute: () => workspaceRoute,
@@ -76,7 +78,7 @@ const settingsRoute = page('settings', lazyRouteComponent(() => import('../setti
 const routeTree = rootRoute.addChildren([
   indexRoute,
   overviewRoute,
-  workspacesRoute.addChildren([workspacesIndexRoute, workspaceRoute.addChildren([workspaceSectionRoute])]),
+  workspacesRoute.addChildren([workspacesIndexRoute, workspaceNewRoute, workspaceRoute.addChildren([workspaceSectionRoute])]),
   keysRoute,
   modelsRoute,
   providerKeysRoute,

@@ -1,4 +1,4 @@
-import { useBlocker, useNavigate, useParams } from '@tanstack/react-router';
+import { useBlocker, useLocation, useNavigate, useParams } from '@tanstack/react-router';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Workspace } from '../../../../shared/contract/workspace-schemas';
 import type { WorkspaceSortField } from '../../../../shared/domain/workspace-rules';
@@ -17,7 +17,11 @@ import { WorkspaceSelect } from './WorkspaceSelect';
 export function WorkspacesPage() {
   const { list, listQuery, listLoading, listError, setListQuery, allWorkspaces, active } = useAppStore();
   const [searchText, setSearchText] = useState(listQuery.search);
-  const [createOpen, setCreateOpen] = useState(false);
+  const [createClicked, setCreateClicked] = useState(false);
+  // The dialog also has a URL, #/workspaces/new (the command palette and links open it).
+  const createFromUrl = useLocation({ select: (l) => l.pathname === '/workspaces/new' });
+  const createOpen = createClicked || createFromUrl;
+  const createdRef = useRef(false);
   // The open workspace and section are the URL: #/workspaces/<id>[/<section>].
   const params = useParams({ strict: false });
   const editingId = params.workspaceId ?? null;
@@ -79,7 +83,7 @@ export function WorkspacesPage() {
         <div className="page__header-tools">
           <WorkspaceSelect label="Current Workspace" />
           <ExportButton label="Export workspaces CSV" request={WORKSPACES_EXPORT} />
-          <button type="button" className="primary" onClick={() => setCreateOpen(true)} disabled={atLimit} aria-describedby={atLimit ? 'limit-note' : undefined}>
+          <button type="button" className="primary" onClick={() => setCreateClicked(true)} disabled={atLimit} aria-describedby={atLimit ? 'limit-note' : undefined}>
             Create workspace
           </button>
         </div>
@@ -163,7 +167,21 @@ export function WorkspacesPage() {
         ) : null}
       </div>
 
-      <CreateWorkspaceDialog open={createOpen} defaultOwnerId={active?.ownerMemberId ?? ''} onClose={() => setCreateOpen(false)} onCreated={(id) => select(id)} />
+      <CreateWorkspaceDialog
+        open={createOpen}
+        defaultOwnerId={active?.ownerMemberId ?? ''}
+        onClose={() => {
+          setCreateClicked(false);
+          // Cancel from #/workspaces/new goes back to the list; after a create, onCreated has navigated already.
+          if (createFromUrl && !createdRef.current) void navigate({ to: '/workspaces', replace: true });
+          createdRef.current = false;
+        }}
+        onCreated={(id) => {
+          createdRef.current = true;
+          if (createFromUrl) void navigate({ to: '/workspaces/$workspaceId', params: { workspaceId: id }, replace: true });
+          else select(id);
+        }}
+      />
       <DeleteWorkspaceDialog
         workspace={deleting}
         onClose={() => setDeleting(null)}
