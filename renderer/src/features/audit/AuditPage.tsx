@@ -7,6 +7,7 @@ import { errorMessage, invoke } from '../../ipc/client';
 import { useDataVersion } from '../../stores/data-versions';
 import { useAppStore } from '../../stores/app-store';
 import { ExportButton } from '../exports/ExportButton';
+import { formatDateTime } from '../../lib/format';
 
 interface Filters {
   workspaceId: string;
@@ -77,7 +78,7 @@ export function AuditPage() {
 
   const columns = useMemo(
     () => [
-      helper.accessor('at', { header: 'Time', cell: (c) => <time dateTime={c.getValue()}>{new Date(c.getValue()).toLocaleString()}</time> }),
+      helper.accessor('at', { header: 'Time', cell: (c) => <time dateTime={c.getValue()}>{formatDateTime(c.getValue())}</time> }),
       helper.accessor('actor', { header: 'Actor' }),
       helper.accessor('action', { header: 'Action' }),
       helper.display({ id: 'entity', header: 'Entity', cell: (c) => `${c.row.original.entityType} ${c.row.original.entityId}` }),
@@ -162,7 +163,7 @@ export function AuditPage() {
         {detail ? (
           <>
             <p>
-              {new Date(detail.at).toLocaleString()} · {detail.actor} · {detail.entityType} {detail.entityId}
+              {formatDateTime(detail.at)} · {detail.actor} · {detail.entityType} {detail.entityId}
             </p>
             <div className="json-pair">
               <section aria-label="Before">

@@ -2,8 +2,9 @@ import { formatMoney } from '../../../../shared/domain/money';
 import { useBudgetStatus } from './budget-status-context';
 import { SpendBar, ThresholdBadges } from './BudgetBadges';
 import './budgets.css';
+import { formatUtcMonth } from '../../lib/format';
 
-const monthName = (month: string) => new Date(`${month}-01T00:00:00Z`).toLocaleString('en-US', { month: 'long', year: 'numeric', timeZone: 'UTC' });
+const monthName = formatUtcMonth;
 
 /** Overview: the org roll-up per currency and this month's spend vs budget per workspace. */
 export function BudgetOverview({ onOpenWorkspaces }: { onOpenWorkspaces: () => void }) {

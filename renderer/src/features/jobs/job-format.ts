@@ -1,6 +1,7 @@
 import type { JobStatus } from '../../../../shared/contract/job-schemas';
+import { formatCount } from '../../lib/format';
 
-export const count = (n: number): string => n.toLocaleString('en-US');
+export const count = (n: number): string => formatCount(n);
 
 /** "1 row" / "2,000 rows"; `nouns` gives the singular and plural (default rows). */
 export function countOf(n: number, nouns: readonly [string, string] = ['row', 'rows']): string {

@@ -1,6 +1,7 @@
 import type { ChannelOutput } from '../../../../shared/contract/contract';
 import { MODEL_PAGE_SIZES, MODEL_TYPES, type ModelType } from '../../../../shared/domain/model-rules';
 import type { ModelQuery } from './use-model-catalog';
+import { formatCount } from '../../lib/format';
 
 interface FiltersProps {
   query: ModelQuery;
@@ -57,7 +58,7 @@ export function ModelPager({ total, page, onPage, noun = 'models' }: PagerProps)
   return (
     <div className="table-footer">
       <span aria-live="polite">
-        {total === 0 ? 'No' : total.toLocaleString('en-US')} {noun} · page {Math.min(page.index + 1, pageCount)} of {pageCount}
+        {total === 0 ? 'No' : formatCount(total)} {noun} · page {Math.min(page.index + 1, pageCount)} of {pageCount}
       </span>
       <button type="button" disabled={page.index === 0} onClick={() => onPage({ ...page, index: page.index - 1 })}>
         Previous page

@@ -6,6 +6,7 @@ import { Modal } from '../../components/Modal';
 import { errorMessage, invoke } from '../../ipc/client';
 import { ModelFilters, ModelPager } from './ModelFilters';
 import { filterInput, INITIAL_MODEL_QUERY, useModelCatalog, type ModelQuery } from './use-model-catalog';
+import { formatCount } from '../../lib/format';
 
 interface Props {
   open: boolean;
@@ -121,13 +122,13 @@ export function ModelSelectionDialog({ open, title, grantedIds, onClose, onConfi
         <ModelFilters query={query} facets={facets} onChange={(patch) => setQuery((q) => ({ ...q, ...patch, page: { ...q.page, index: 0 } }))} />
         <div className="model-picker__bar">
           <button type="button" onClick={() => void selectAllResults()} disabled={busy !== null || total === 0}>
-            Select All Results ({total.toLocaleString('en-US')})
+            Select All Results ({formatCount(total)})
           </button>
           <button type="button" className="link-button" onClick={() => setSelected(new Set())} disabled={selected.size === 0}>
             Clear selection
           </button>
           <span className="toolbar__status" role="status">
-            {busy ?? (loading ? 'Loading…' : `${selected.size.toLocaleString('en-US')} selected`)}
+            {busy ?? (loading ? 'Loading…' : `${formatCount(selected.size)} selected`)}
           </span>
         </div>
         <div className="model-picker__table">

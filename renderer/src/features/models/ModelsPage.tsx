@@ -7,10 +7,11 @@ import { ModelFilters, ModelPager } from './ModelFilters';
 import { QuotaPanel } from './QuotaPanel';
 import { INITIAL_MODEL_QUERY, useModelCatalog, type ModelQuery } from './use-model-catalog';
 import './models.css';
+import { formatCount, formatDecimal } from '../../lib/format';
 
 const helper = columnHelperFor<Model>();
 const NO_MODELS: Model[] = [];
-const usd = (value: number) => `$${value.toLocaleString('en-US', { maximumFractionDigits: 4 })}`;
+const usd = (value: number) => `$${formatDecimal(value)}`;
 
 function priceText(m: Model): string {
   if (m.inputPricePerMTokUsd !== null) return `${usd(m.inputPricePerMTokUsd)} in${m.outputPricePerMTokUsd !== null ? ` / ${usd(m.outputPricePerMTokUsd)} out` : ''} per 1M tokens`;
@@ -25,7 +26,7 @@ const catalogColumns: DataColumn<Model>[] = [
   helper.accessor('vendor', { id: 'vendor', header: 'Vendor' }),
   helper.accessor('type', { id: 'type', header: 'Type', cell: (ctx) => modelTypeLabel(ctx.getValue()) }),
   helper.accessor('tokenMetered', { id: 'tokenMetered', header: 'Billed by', enableSorting: false, cell: (ctx) => (ctx.getValue() ? 'tokens' : 'unit') }),
-  helper.accessor('contextWindow', { id: 'contextWindow', header: 'Context', cell: (ctx) => <span className="num">{ctx.getValue()?.toLocaleString('en-US') ?? '—'}</span> }),
+  helper.accessor('contextWindow', { id: 'contextWindow', header: 'Context', cell: (ctx) => <span className="num">{(() => { const v = ctx.getValue(); return v == null ? '—' : formatCount(v); })()}</span> }),
   helper.display({ id: 'inputPrice', header: 'List price', cell: (ctx) => priceText(ctx.row.original) }),
 ];
 
@@ -42,7 +43,7 @@ export function ModelsPage() {
         <div>
           <h1>Models</h1>
           <p className="page__subtitle">
-            {facets ? `${facets.total.toLocaleString('en-US')} models from ${facets.vendors.length} vendors` : 'Loading the catalog…'}
+            {facets ? `${formatCount(facets.total)} models from ${facets.vendors.length} vendors` : 'Loading the catalog…'}
             {page?.catalogVersion ? ` · catalog of ${page.catalogVersion}` : ''}
           </p>
         </div>
@@ -54,7 +55,7 @@ export function ModelsPage() {
       </header>
       <ModelFilters query={query} facets={facets} onChange={(patch) => setQuery((q) => ({ ...q, ...patch, page: { ...q.page, index: 0 } }))} />
       <p className="toolbar__status" aria-live="polite">
-        {loading ? 'Loading…' : filtered ? `${(page?.total ?? 0).toLocaleString('en-US')} matching models` : ''}
+        {loading ? 'Loading…' : filtered ? `${formatCount(page?.total ?? 0)} matching models` : ''}
       </p>
       {error ? (
         <p className="form-error" role="alert">

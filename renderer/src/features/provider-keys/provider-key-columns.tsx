@@ -1,6 +1,7 @@
 import type { ProviderKey } from '../../../../shared/contract/provider-key-schemas';
 import { maskedSecret, protectionSchemeLabel } from '../../../../shared/domain/provider-key-rules';
 import { columnHelperFor, type DataColumn } from '../../components/DataTable';
+import { formatDateTime } from '../../lib/format';
 
 const helper = columnHelperFor<ProviderKey>();
 
@@ -34,7 +35,7 @@ export function providerKeyColumns(actions: (key: ProviderKey) => React.ReactNod
       header: 'Workspace overrides',
       cell: (c) => <span className="num">{c.getValue() === 0 ? 'none' : c.getValue()}</span>,
     }),
-    helper.accessor('updatedAt', { id: 'updatedAt', header: 'Updated', cell: (c) => <time dateTime={c.getValue()}>{new Date(c.getValue()).toLocaleString()}</time> }),
+    helper.accessor('updatedAt', { id: 'updatedAt', header: 'Updated', cell: (c) => <time dateTime={c.getValue()}>{formatDateTime(c.getValue())}</time> }),
     helper.display({ id: 'actions', header: 'Actions', cell: (c) => actions(c.row.original) }),
   ];
 }

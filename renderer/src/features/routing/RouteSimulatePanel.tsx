@@ -2,6 +2,7 @@ import { useId, useState } from 'react';
 import type { RouteInput, RouteSimulation } from '../../../../shared/contract/routing-schemas';
 import { SIMULATED_OUTCOMES, type SimulatedOutcome } from '../../../../shared/domain/routing-rules';
 import { errorMessage, invoke } from '../../ipc/client';
+import { formatCount } from '../../lib/format';
 
 interface Props {
   workspaceId: string;
@@ -9,7 +10,7 @@ interface Props {
   routes: RouteInput[];
 }
 
-const limitText = (n: number | null) => (n === null ? 'default' : n.toLocaleString('en-US'));
+const limitText = (n: number | null) => (n === null ? 'default' : formatCount(n));
 
 /** Offline "what happens if": pick a route and what each model does, see who serves and in which order. */
 export function RouteSimulatePanel({ workspaceId, routes }: Props) {

@@ -1,5 +1,6 @@
 import type { PlanConflict, PlanField, PlanOp, PlanSummary, RemoteLimits, RemoteTest, SyncPlan, SyncRun } from '../../../../shared/contract/sync-schemas';
 import { count, countOf } from '../jobs/job-format';
+import { formatCount, formatDateTime, formatDecimal } from '../../lib/format';
 
 /** "2 to create, 1 to update, 0 to delete, 3 from the remote, 1 conflict". */
 export function summaryLine(summary: PlanSummary): string {
@@ -74,7 +75,7 @@ export function opKindLabel(op: PlanOp): string {
 export function formatValue(value: unknown): string {
   if (value === null || value === undefined) return '—';
   if (typeof value === 'string') return value === '' ? '“”' : value;
-  if (typeof value === 'number') return value.toLocaleString('en-US');
+  if (typeof value === 'number') return Number.isInteger(value) ? formatCount(value) : formatDecimal(value);
   if (typeof value === 'boolean') return value ? 'yes' : 'no';
   return JSON.stringify(value);
 }
@@ -151,4 +152,4 @@ export function testLine(test: RemoteTest): string {
   return `Reachable, authenticated${test.protocolVersion ? ` · protocol ${test.protocolVersion}` : ''}`;
 }
 
-export const formatTime = (iso: string | null): string => (iso ? new Date(iso).toLocaleString() : 'Never');
+export const formatTime = (iso: string | null): string => (iso ? formatDateTime(iso) : 'Never');

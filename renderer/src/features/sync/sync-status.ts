@@ -6,6 +6,7 @@ import { errorMessage, invoke } from '../../ipc/client';
 import { onCoreEvent } from '../../ipc/events';
 import { isFinished } from '../../ipc/use-job';
 import { useDataVersions } from '../../stores/data-versions';
+import { formatCount } from '../../lib/format';
 
 export const SYNC_JOB_KINDS: readonly JobKind[] = ['sync-plan', 'sync-apply', 'sync-usage'];
 
@@ -83,7 +84,7 @@ export function usePendingSyncChanges(): number {
 /** The Sync nav entry's accessible name: "Sync, 3 local changes not yet synced". */
 export function syncNavName(pending: number): string {
   if (pending <= 0) return 'Sync';
-  return `Sync, ${pending.toLocaleString('en-US')} local ${pending === 1 ? 'change' : 'changes'} not yet synced`;
+  return `Sync, ${formatCount(pending)} local ${pending === 1 ? 'change' : 'changes'} not yet synced`;
 }
 
 /** What the badge shows: the count, capped so the sidebar never reflows. */

@@ -10,6 +10,7 @@ import { WorkspaceRoutesSection } from '../routing/WorkspaceRoutesSection';
 import { BudgetSection } from '../usage/BudgetSection';
 import { WORKSPACE_SECTIONS, type WorkspaceSectionId } from './workspace-sections';
 import { formFromWorkspace, formToInput, WorkspaceFields, type WorkspaceFormValues } from './workspace-form';
+import { formatDateTime } from '../../lib/format';
 
 interface Props {
   workspace: Workspace;
@@ -178,7 +179,7 @@ export function WorkspaceEditPanel({ workspace, section, onSectionChange, onDirt
           <div>
             <dt>Updated</dt>
             <dd>
-              <time dateTime={workspace.updatedAt}>{new Date(workspace.updatedAt).toLocaleString()}</time> (version {workspace.version})
+              <time dateTime={workspace.updatedAt}>{formatDateTime(workspace.updatedAt)}</time> (version {workspace.version})
             </dd>
           </div>
         </dl>
