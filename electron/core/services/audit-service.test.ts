@@ -36,6 +36,17 @@ describe('audit log', () => {
     expect(detail.after).toMatchObject({ name: 'Audited 2' });
   });
 
+  it('switching the active workspace writes no audit entry (issue #11)', () => {
+    const a = core.ok('workspaces:create', { name: 'Switch A' });
+    const b = core.ok('workspaces:create', { name: 'Switch B' });
+    const count = () => core.db.prepare('SELECT COUNT(*) FROM audit_log').pluck().get() as number;
+    const before = count();
+    core.ok('workspaces:setActive', { id: a.id });
+    core.ok('workspaces:setActive', { id: b.id });
+    core.ok('workspaces:setActive', { id: a.id });
+    expect(count()).toBe(before);
+  });
+
   it('keyset pages over 100k entries visit every matching row exactly once, newest first', () => {
     seedAudit(100_000);
     const seen: number[] = [];
