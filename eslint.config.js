@@ -115,7 +115,7 @@ const electronDynamicImport = {
 export default tseslint.config(
   // __tsc-probe-*: architecture.test.ts's typecheck probes, on disk for a few seconds; a lint run that
   // listed one and then found it gone would crash.
-  { ignores: ['dist/**', 'dist-electron/**', '.tsbuild/**', '.native/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', '.test-output/**', 'release/**', '**/__tsc-probe-*'] },
+  { ignores: ['dist/**', 'dist-electron/**', '.tsbuild/**', '.native/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', '.test-output/**', 'release/**', '.build/**', '**/__tsc-probe-*'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
